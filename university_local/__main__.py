@@ -1,0 +1,3 @@
+from university_local.cli import main
+
+main()

@@ -1,0 +1,76 @@
+"""The WSGI application: every feature's routes mounted over one store.
+
+Adding a feature is one line in FEATURES.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bottle
+from pydantic import BaseModel, ConfigDict
+
+from university_local import __version__
+from university_local.core import openapi
+from university_local.core.clock import now_iso
+from university_local.core.config import Config
+from university_local.core.db import Store
+from university_local.core.errors import http_error
+from university_local.core.ratelimit import RateLimiter
+from university_local.core.routing import Request, Router, Services, mount, plain, render_error
+from university_local.courses.routes import router as courses
+from university_local.lessons.content import CONTENT_MODELS
+from university_local.lessons.routes import router as lessons
+from university_local.modules.routes import router as modules
+
+API_PREFIX = "/v1/university"
+FEATURES: list[Router] = [courses, modules, lessons]
+
+
+class OpenApiDocument(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    openapi: str
+
+
+class Health(BaseModel):
+    service: str
+    status: str
+    version: str
+    timestamp: str
+
+
+system = Router("system")
+docs = Router("system")
+
+
+@system.get("/health", summary="Health check (no key needed)", access="public", returns=plain(Health))
+def health(req: Request) -> dict[str, Any]:
+    return {"service": "university", "status": "ok", "version": __version__, "timestamp": now_iso()}
+
+
+@docs.get("/openapi.json", summary="This OpenAPI document", access="public", returns=plain(OpenApiDocument))
+def openapi_document(req: Request) -> dict[str, Any]:
+    return req.services.openapi
+
+
+def create_app(config: Config, store: Store | None = None) -> bottle.Bottle:
+    """Build the app for `config`; the store is migrated here so the app never sees an old schema."""
+    store = store or Store(config.database_path)
+    store.migrate()
+    services = Services(store=store, config=config, limiter=RateLimiter(config.rate_limits))
+    app = bottle.Bottle()
+    routes = mount(app, "", [system], services) + mount(app, API_PREFIX, [docs, *FEATURES], services)
+    services.openapi = openapi.build(
+        routes,
+        title="University Local API", version=__version__, extra_models=tuple(CONTENT_MODELS.values()),
+    )
+
+    def json_error(error: bottle.HTTPError) -> str:
+        detail = {404: "No such endpoint.", 405: f"Method not allowed; use {error.headers.get('Allow', '')}."}
+        return render_error(http_error(error.status_code, detail.get(error.status_code)))
+
+    for status in (400, 404, 405, 413, 500):
+        app.error(status)(json_error)
+    app.config["university.services"] = services
+    return app
+

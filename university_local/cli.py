@@ -1,0 +1,160 @@
+"""`university-local`: serve, manage keys and apps, load the demo. Scriptable: no prompts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from university_local import __version__
+from university_local.core.config import Config
+from university_local.core.db import Store
+from university_local.core.ratelimit import parse_limits
+from university_local.tenancy import apps, keys
+from university_local.tenancy.models import ENV_NAMES
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        sys.exit(2)
+    config = Config.from_env()
+    if args.data_dir:
+        config.data_dir = Path(args.data_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        args.run(args, config)
+    except (ValueError, LookupError) as exc:
+        print(f"university-local: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="university-local", description="Offline-first classroom LMS server.")
+    parser.add_argument("--version", action="version", version=__version__)
+    parser.add_argument("--data-dir", help="where the database and files live (default ./data/var, "
+                                           "or $UNIVERSITY_LOCAL_DATA_DIR)")
+    sub = parser.add_subparsers(title="commands")
+
+    serve = sub.add_parser("serve", help="migrate the database and serve the API")
+    serve.add_argument("--host", help="address to bind (default 0.0.0.0: the whole LAN)")
+    serve.add_argument("--port", type=int, help="port (default 8080)")
+    serve.add_argument("--threads", type=int, help="worker threads (default 16)")
+    serve.add_argument("--rate-limits", help="'off', or class=N,... requests per minute per key")
+    serve.add_argument("--demo", action="store_true", help="load the demo organisation and print its keys first")
+    serve.set_defaults(run=_serve)
+
+    sub.add_parser("migrate", help="create or upgrade the database, then exit").set_defaults(run=_migrate)
+    sub.add_parser("demo", help="load the demo organisation and print fresh keys").set_defaults(run=_demo)
+
+    key_cmd = sub.add_parser("keys", help="manage API keys").add_subparsers(title="keys commands")
+    create = key_cmd.add_parser("create", help="create a key; prints the key alone on stdout")
+    create.add_argument("--app", required=True, help="app id (created if new)")
+    create.add_argument("--env", required=True, choices=["test", "live"])
+    create.add_argument("--type", required=True, choices=["secret", "publishable"])
+    create.add_argument("--label")
+    create.set_defaults(run=_keys_create)
+    listing = key_cmd.add_parser("list", help="list keys (hints only; keys are stored hashed)")
+    listing.add_argument("--app")
+    listing.add_argument("--all", action="store_true", help="include revoked keys")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_keys_list)
+    revoke = key_cmd.add_parser("revoke", help="revoke a key by its id (key-...) or the key itself")
+    revoke.add_argument("key")
+    revoke.set_defaults(run=_keys_revoke)
+
+    app_cmd = sub.add_parser("apps", help="manage apps (organisations)").add_subparsers(title="apps commands")
+    hosts = app_cmd.add_parser("embed-hosts", help="show or set the hosts lesson embeds may come from")
+    hosts.add_argument("--app", required=True)
+    group = hosts.add_mutually_exclusive_group()
+    group.add_argument("--set", nargs="+", metavar="HOST", help="replace the list (subdomains included)")
+    group.add_argument("--reset", action="store_true", help="go back to the built-in list")
+    hosts.set_defaults(run=_embed_hosts)
+    return parser
+
+
+def _store(config: Config) -> Store:
+    store = Store(config.database_path)
+    store.migrate()
+    return store
+
+
+def _migrate(args: argparse.Namespace, config: Config) -> None:
+    print(f"{config.database_path}: schema version {_store(config).migrate()}")
+
+
+def _demo(args: argparse.Namespace, config: Config, port: int | None = None) -> None:
+    from university_local.demo import load_demo
+
+    demo = load_demo(_store(config))
+    base = f"http://127.0.0.1:{port or config.port}/v1/university"
+    app_id, k = demo["app_id"], demo["keys"]
+    print(f"\nDemo organisation '{app_id}' is ready (course {demo['courses']['test']} in test).")
+    print("API keys (shown once; new ones are issued each time the demo loads):")
+    for name, key in k.items():
+        key_type, env = name.split("_")
+        print(f"  {key_type:<12} {env} ({ENV_NAMES[env]}): {key}")
+    print("\nTry:")
+    print(f'  curl -s {base}/courses -H "X-App-Id: {app_id}" -H "X-Api-Key: {k["secret_test"]}"')
+    print(f'  curl -s "{base}/courses/{demo["courses"]["test"]}?include=modules,lessons,instructor" '
+          f'-H "X-App-Id: {app_id}" -H "X-Api-Key: {k["secret_test"]}"')
+    print(f'  curl -s -X POST {base}/courses -H "X-App-Id: {app_id}" -H "X-Api-Key: {k["secret_test"]}" '
+          "-H 'Content-Type: application/json' "
+          """-d '{"data":{"type":"course","attributes":{"title":"My first course"}}}'""")
+    print()
+
+
+def _serve(args: argparse.Namespace, config: Config) -> None:
+    from university_local.app import create_app
+    from university_local.server import serve, urls
+
+    config.host = args.host or config.host
+    config.port = args.port if args.port is not None else config.port
+    config.threads = args.threads or config.threads
+    if args.rate_limits is not None:
+        config.rate_limits = parse_limits(args.rate_limits)
+    if args.demo:
+        _demo(args, config)
+    app = create_app(config)
+
+    def ready(host: str, port: int) -> None:
+        print(f"University Local {__version__} serving {config.database_path}", flush=True)
+        for url in urls(host, port):
+            print(f"  {url}/v1/university   (health: {url}/health)", flush=True)
+        print("Press Ctrl+C to stop.", flush=True)
+
+    serve(app, config.host, config.port, config.threads, on_ready=ready)
+
+
+def _keys_create(args: argparse.Namespace, config: Config) -> None:
+    key, _ = keys.create_key(_store(config), args.app, args.env, args.type, args.label)
+    print(key)
+
+
+def _keys_list(args: argparse.Namespace, config: Config) -> None:
+    rows = keys.list_keys(_store(config), args.app, include_revoked=args.all)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+        print(f"{row['id']}  {row['app_id']:<20} {row['env']:<4} {row['key_type']:<11} {row['key_hint']}  "
+              f"{row['label'] or '-':<10} {state}")
+
+
+def _keys_revoke(args: argparse.Namespace, config: Config) -> None:
+    row = keys.revoke_key(_store(config), args.key)
+    print(f"revoked {row['id']} ({row['key_hint']}) of {row['app_id']}")
+
+
+def _embed_hosts(args: argparse.Namespace, config: Config) -> None:
+    store = _store(config)
+    if args.set or args.reset:
+        hosts = apps.set_embed_hosts(store, args.app, None if args.reset else args.set)
+    else:
+        hosts = apps.embed_hosts(store, args.app)
+    print("\n".join(hosts))

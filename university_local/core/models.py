@@ -1,0 +1,71 @@
+"""Building blocks for request and response models, shared by every feature."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+
+from university_local.core.clock import to_iso
+
+
+class ApiModel(BaseModel):
+    """Request bodies: unknown fields are errors, and JSON types are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Attributes(BaseModel):
+    """Response attributes (documentation and OpenAPI only; responses are built as dicts)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _utc(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return to_iso(value)
+
+
+# A date-time in, normalised to the stored UTC `...Z` string; naive times are taken as UTC.
+UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+def _web_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+def _web_or_local_url(value: str) -> str:
+    if value.startswith("/") and not value.startswith("//"):
+        return value  # a file served by this server
+    return _web_url(value)
+
+
+WebUrl = Annotated[str, Field(max_length=2048), AfterValidator(_web_url)]
+ContentUrl = Annotated[str, Field(max_length=2048), AfterValidator(_web_or_local_url)]
+Title = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
+Description = Annotated[str, Field(max_length=10_000)]
+ExternalId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+def envelope(type_name: str, attributes: type[BaseModel], *, name: str) -> type[BaseModel]:
+    """The JSON:API request document `{"data": {"type": ..., "attributes": {...}}}`."""
+    data = create_model(
+        f"{name}Data",
+        __base__=ApiModel,
+        type=(Literal[type_name], ...),  # type: ignore[valid-type]
+        id=(str | None, None),
+        attributes=(attributes, ...),
+    )
+    return create_model(name, __base__=ApiModel, data=(data, ...))
+
+
+def patch_fields(model: BaseModel) -> dict[str, Any]:
+    """Only the attributes the client sent: PATCH is partial."""
+    return {name: getattr(model, name) for name in model.model_fields_set}

@@ -1,0 +1,248 @@
+"""The route table: every endpoint declared once, served by bottle and described by OpenAPI.
+
+A feature's `routes.py` declares its endpoints on a `Router` with the models they take and
+return. `mount` turns the table into bottle routes that authenticate, rate-limit, check the
+key's permission, validate query and body, call the handler and render the result or the
+error; `openapi.build` reads the same table, so the document cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import bottle
+from pydantic import BaseModel, ValidationError
+
+from university_local.core.errors import ApiError, http_error
+from university_local.core.ratelimit import RateLimiter
+from university_local.tenancy.keys import authenticate
+from university_local.tenancy.models import Principal, Tenant
+
+log = logging.getLogger("university_local")
+
+Access = Literal["public", "read", "write"]
+JSON_CONTENT_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """A JSON:API resource type: its name, its attributes model and its relationships."""
+
+    name: str
+    attributes: type[BaseModel]
+    relationships: dict[str, str] = field(default_factory=dict)  # relationship -> related type
+    to_many: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Returns:
+    """What a successful call answers: one resource, a page of them, a plain model, or nothing."""
+
+    kind: Literal["one", "many", "model", "none"]
+    resource: ResourceType | None = None
+    model: type[BaseModel] | None = None
+    included: tuple[ResourceType, ...] = ()
+
+
+def one(resource: ResourceType, *included: ResourceType) -> Returns:
+    return Returns("one", resource, included=included)
+
+
+def many(resource: ResourceType) -> Returns:
+    return Returns("many", resource)
+
+
+def plain(model: type[BaseModel]) -> Returns:
+    return Returns("model", model=model)
+
+
+NOTHING = Returns("none")
+
+
+@dataclass
+class Services:
+    """What handlers may reach: the store, the settings, the limiter."""
+
+    store: Any
+    config: Any
+    limiter: RateLimiter
+    openapi: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Request:
+    """One call as a handler sees it: who, validated query and body, and the services."""
+
+    services: Services
+    principal: Principal | None
+    query: Any
+    body: Any
+
+    @property
+    def tenant(self) -> Tenant:
+        assert self.principal is not None, "public routes have no tenant"
+        return self.principal.tenant
+
+    @property
+    def store(self) -> Any:
+        return self.services.store
+
+    @property
+    def published_only(self) -> bool:
+        """Publishable keys see published courses only."""
+        return self.principal is None or not self.principal.can_write
+
+
+@dataclass
+class Route:
+    method: str
+    path: str
+    handler: Callable[..., Any]
+    summary: str
+    tag: str
+    access: Access
+    rate: str | None
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    returns: Returns
+    status: int
+
+    @property
+    def openapi_path(self) -> str:
+        return self.path.replace("<", "{").replace(">", "}")
+
+    @property
+    def path_params(self) -> list[str]:
+        return [part[1:-1] for part in self.path.split("/") if part.startswith("<")]
+
+
+class Router:
+    """The endpoints of one feature."""
+
+    def __init__(self, tag: str, *, rate: str | None = None) -> None:
+        self.tag = tag
+        self.rate = rate
+        self.routes: list[Route] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        returns: Returns,
+        access: Access = "read",
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        status: int = 200,
+        rate: str | None = None,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+            self.routes.append(
+                Route(method, path, handler, summary, self.tag, access,
+                      rate or self.rate if access != "public" else None,
+                      body, query, returns, status)
+            )
+            return handler
+
+        return register
+
+    def get(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route("POST", path, **{"access": "write", **kw})
+
+    def patch(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route("PATCH", path, **{"access": "write", **kw})
+
+    def delete(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route("DELETE", path, **{"access": "write", "status": 204, "returns": NOTHING, **kw})
+
+
+# -- serving -------------------------------------------------------------------------------
+
+
+def render(status: int, body: Any, headers: dict[str, str] | None = None) -> str:
+    """Set status and headers on bottle's response and return the JSON text."""
+    bottle.response.status = status
+    for name, value in (headers or {}).items():
+        bottle.response.set_header(name, value)
+    if body is None:
+        return ""
+    bottle.response.content_type = JSON_CONTENT_TYPE
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def render_error(err: ApiError, headers: dict[str, str] | None = None) -> str:
+    return render(err.status, err.body(), {**(headers or {}), **err.headers})
+
+
+def mount(app: bottle.Bottle, prefix: str, routers: list[Router], services: Services) -> list[Route]:
+    """Serve the routers' routes under `prefix`; return them with their full paths."""
+    routes = [replace(route, path=prefix + route.path) for router in routers for route in router.routes]
+    for route in routes:
+        app.route(route.path, route.method, _endpoint(route, services))
+    return routes
+
+
+def _endpoint(route: Route, services: Services) -> Callable[..., str]:
+    def endpoint(**params: str) -> str:
+        headers: dict[str, str] = {}
+        try:
+            principal = None
+            if route.access != "public":
+                req = bottle.request
+                principal = authenticate(services.store, req.get_header("X-App-Id"), req.get_header("X-Api-Key"))
+                if route.rate:
+                    headers = services.limiter.hit(principal.key_id, route.rate)
+                if route.access == "write" and not principal.can_write:
+                    raise ApiError(403, "forbidden", "Publishable keys may only read; use a secret key to write.")
+            query = _parse_query(route.query) if route.query else None
+            body = _parse_body(route.body, services.config.max_body_bytes) if route.body else None
+            result = route.handler(Request(services, principal, query, body), **params)
+            return render(route.status, result, headers)
+        except ApiError as err:
+            return render_error(err, headers)
+        except Exception:  # an unexpected fault: log it, answer a JSON 500, keep serving
+            log.exception("unhandled error on %s %s", route.method, route.path)
+            return render_error(http_error(500, "An internal error occurred; it has been logged."), headers)
+
+    endpoint.__name__ = route.handler.__name__
+    return endpoint
+
+
+def _parse_query(model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(dict(bottle.request.query.items()))
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        name = str(first["loc"][0]) if first["loc"] else "query"
+        raise ApiError(400, "invalid_parameter", f"{name}: {first['msg']}", parameter=name) from None
+
+
+def read_body(max_bytes: int) -> bytes:
+    """The raw request body, refusing anything over the configured limit before reading it."""
+    length = bottle.request.content_length
+    if length > max_bytes:
+        raise ApiError(413, "payload_too_large", f"The request body is over the limit of {max_bytes} bytes.")
+    data = bottle.request.body.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ApiError(413, "payload_too_large", f"The request body is over the limit of {max_bytes} bytes.")
+    return data
+
+
+def _parse_body(model: type[BaseModel], max_bytes: int) -> BaseModel:
+    raw = read_body(max_bytes)
+    if not raw.strip():
+        raise ApiError(400, "invalid_json", "The request needs a JSON body.", title="Invalid JSON")
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise ApiError(400, "invalid_json", "The request body is not valid JSON.", title="Invalid JSON") from None
+        raise ApiError.from_validation(exc) from None

@@ -1,0 +1,1 @@
+"""Courses: the catalogue's top level, with derived counts, durations and settings."""

@@ -1,0 +1,67 @@
+"""The demo organisation and course of `make run`, loaded from `data/demo/course.json`.
+
+Loading is idempotent (the course is created once per environment). The demo's API keys are
+rotated on every load: keys are stored hashed, so the only way to show working keys again is to
+issue new ones and revoke the old.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from university_local.core.db import Store
+from university_local.courses.models import CourseCreate
+from university_local.courses.service import create_course
+from university_local.lessons.models import LessonCreate
+from university_local.lessons.service import create_lesson
+from university_local.modules.models import ModuleCreate
+from university_local.modules.service import create_module
+from university_local.tenancy.apps import ensure_app
+from university_local.tenancy.keys import create_key, revoke_labelled
+from university_local.tenancy.models import Tenant
+from university_local.users.service import upsert_user
+
+DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "demo" / "course.json"
+DEMO_LABEL = "demo"
+
+
+def load_demo(store: Store, path: Path = DEMO_FILE) -> dict[str, Any]:
+    """Load the demo into both environments; return the app id, course ids and fresh keys."""
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    app_id = spec["app"]["id"]
+    ensure_app(store, app_id, spec["app"]["name"])
+    revoke_labelled(store, app_id, DEMO_LABEL)
+    result: dict[str, Any] = {"app_id": app_id, "courses": {}, "keys": {}}
+    for env in ("test", "live"):
+        tenant = Tenant(app_id, env)
+        result["courses"][env] = _ensure_course(store, tenant, spec)
+        for key_type in ("secret", "publishable"):
+            key, _ = create_key(store, app_id, env, key_type, label=DEMO_LABEL)
+            result["keys"][f"{key_type}_{env}"] = key
+    return result
+
+
+def _ensure_course(store: Store, tenant: Tenant, spec: dict[str, Any]) -> str:
+    existing = store.scalar(
+        "SELECT id FROM courses WHERE app_id = ? AND env = ? AND title = ? AND deleted_at IS NULL",
+        (tenant.app_id, tenant.env, spec["course"]["title"]),
+    )
+    if existing:
+        return existing
+    instructor = spec["instructor"]
+    with store.transaction():
+        upsert_user(store, tenant, instructor["id"], instructor["display_name"], "instructor", instructor["email"])
+        course = create_course(
+            store, tenant, CourseCreate.model_validate_json(json.dumps({**spec["course"], "instructor_id": instructor["id"]}))
+        )
+        for module_spec in spec["modules"]:
+            lessons = module_spec["lessons"]
+            module = create_module(
+                store, tenant, course["id"],
+                ModuleCreate.model_validate_json(json.dumps({k: v for k, v in module_spec.items() if k != "lessons"})),
+            )
+            for lesson in lessons:
+                create_lesson(store, tenant, module["id"], LessonCreate.model_validate_json(json.dumps(lesson)))
+    return course["id"]

@@ -1,0 +1,1 @@
+"""Lessons: the content a learner follows, one of seven content types, ordered in a module."""

@@ -1,0 +1,1 @@
+"""Organisations (apps), their API keys, and who is calling: the tenant partition."""
