@@ -65,7 +65,7 @@ def create_app(config: Config, store: Store | None = None) -> bottle.Bottle:
         title="University Local API", version=__version__, extra_models=tuple(CONTENT_MODELS.values()),
     )
 
-    def json_error(error: bottle.HTTPError) -> str:
+    def json_error(error: bottle.HTTPError) -> bytes | str:
         detail = {404: "No such endpoint.", 405: f"Method not allowed; use {error.headers.get('Allow', '')}."}
         return render_error(http_error(error.status_code, detail.get(error.status_code)))
 

@@ -8,18 +8,21 @@ in the code base goes through `Store.transaction()`, which takes the write lock 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import orjson
 import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
+CACHE_ENTRIES = 512  # per thread
+T = TypeVar("T")
+Row = sqlite3.Row  # what reads return: columns by name, like a read-only mapping
 
 
 class Store:
@@ -49,6 +52,42 @@ class Store:
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return conn
 
+    def begin_request(self) -> None:
+        """Take this request's view of `data_version` once, instead of at every cached read."""
+        self._local.seen_version = self._pragma_data_version()
+
+    def end_request(self) -> None:
+        self._local.seen_version = None
+
+    def _pragma_data_version(self) -> int:
+        return self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def data_version(self) -> tuple[int, int]:
+        """Changes whenever anything in the database has changed.
+
+        SQLite's `data_version` counts commits by *other* connections (other threads and
+        processes); this thread's own commits are counted by `transaction()`.
+        """
+        seen = getattr(self._local, "seen_version", None)
+        pragma = seen if seen is not None else self._pragma_data_version()
+        return pragma, getattr(self._local, "commits", 0)
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`'s result, reused on this thread until the database changes.
+
+        For hot reads whose answer depends only on the database (a page of the catalogue):
+        any commit anywhere, by this process or another, invalidates every entry.
+        """
+        local = self._local
+        version = self.data_version()
+        if getattr(local, "cache_version", None) != version:
+            local.cache, local.cache_version = {}, version
+        if key not in local.cache:
+            if len(local.cache) >= CACHE_ENTRIES:
+                local.cache.clear()
+            local.cache[key] = compute()
+        return local.cache[key]
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """All-or-nothing: commit when the block ends, roll back on any exception.
@@ -67,15 +106,26 @@ class Store:
             db.conn.execute("ROLLBACK")
             raise
         db.conn.execute("COMMIT")
+        self._local.commits = getattr(self._local, "commits", 0) + 1
 
-    def one(self, sql: str, params: Any = ()) -> dict[str, Any] | None:
-        return next(iter(self.db.query(sql, params)), None)
+    # Reads go straight to sqlite3: they are the hot path of every request, and need none of
+    # sqlite-utils' savepoint guard around statements that only read.
 
-    def all(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        return list(self.db.query(sql, params))
+    # Rows are sqlite3.Row: read by column name like a mapping, built in C.
+
+    def _read(self, sql: str, params: Any) -> sqlite3.Cursor:
+        cursor = self.db.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, params)
+
+    def one(self, sql: str, params: Any = ()) -> Row | None:
+        return self._read(sql, params).fetchone()
+
+    def all(self, sql: str, params: Any = ()) -> list[Row]:
+        return self._read(sql, params).fetchall()
 
     def scalar(self, sql: str, params: Any = ()) -> Any:
-        row = self.db.execute(sql, params).fetchone()
+        row = self.db.conn.execute(sql, params).fetchone()
         return row[0] if row else None
 
     def close(self) -> None:
@@ -121,4 +171,13 @@ def _migration_scripts() -> list[tuple[int, str]]:
 
 def dumps(value: Any) -> str:
     """JSON for a column: compact and stable."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def loads(text: str) -> Any:
+    return orjson.loads(text)
+
+
+def raw_json(text: str) -> orjson.Fragment:
+    """A JSON column placed in a response as it is stored, without parsing it again."""
+    return orjson.Fragment(text)

@@ -29,7 +29,7 @@ def to_many(type_: str, ids: list[str]) -> dict[str, Any]:
 
 
 def document(
-    data: dict[str, Any] | list[dict[str, Any]] | None,
+    data: Any,
     *,
     included: list[dict[str, Any]] | None = None,
     meta: dict[str, Any] | None = None,

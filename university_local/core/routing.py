@@ -8,13 +8,13 @@ error; `openapi.build` reads the same table, so the document cannot drift from t
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import bottle
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from university_local.core.errors import ApiError, http_error
@@ -167,7 +167,7 @@ class Router:
 # -- serving -------------------------------------------------------------------------------
 
 
-def render(status: int, body: Any, headers: dict[str, str] | None = None) -> str:
+def render(status: int, body: Any, headers: dict[str, str] | None = None) -> bytes | str:
     """Set status and headers on bottle's response and return the JSON text."""
     bottle.response.status = status
     for name, value in (headers or {}).items():
@@ -175,10 +175,10 @@ def render(status: int, body: Any, headers: dict[str, str] | None = None) -> str
     if body is None:
         return ""
     bottle.response.content_type = JSON_CONTENT_TYPE
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(body)
 
 
-def render_error(err: ApiError, headers: dict[str, str] | None = None) -> str:
+def render_error(err: ApiError, headers: dict[str, str] | None = None) -> bytes | str:
     return render(err.status, err.body(), {**(headers or {}), **err.headers})
 
 
@@ -190,9 +190,10 @@ def mount(app: bottle.Bottle, prefix: str, routers: list[Router], services: Serv
     return routes
 
 
-def _endpoint(route: Route, services: Services) -> Callable[..., str]:
-    def endpoint(**params: str) -> str:
+def _endpoint(route: Route, services: Services) -> Callable[..., bytes | str]:
+    def endpoint(**params: str) -> bytes | str:
         headers: dict[str, str] = {}
+        services.store.begin_request()
         try:
             principal = None
             if route.access != "public":
@@ -211,6 +212,8 @@ def _endpoint(route: Route, services: Services) -> Callable[..., str]:
         except Exception:  # an unexpected fault: log it, answer a JSON 500, keep serving
             log.exception("unhandled error on %s %s", route.method, route.path)
             return render_error(http_error(500, "An internal error occurred; it has been logged."), headers)
+        finally:
+            services.store.end_request()
 
     endpoint.__name__ = route.handler.__name__
     return endpoint

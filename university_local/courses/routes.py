@@ -31,11 +31,11 @@ INCLUDES = ("modules", "lessons", "instructor")
 def list_courses(req: Request) -> dict[str, Any]:
     q: CourseListQuery = req.query
     page = q.window
-    rows, total = service.list_courses(
+    data, total = service.list_courses(
         req.store, req.tenant, page, published_only=req.published_only,
         status=q.status, category_id=q.category, instructor_id=q.instructor_id,
     )
-    return document([service.course_resource(r) for r in rows], meta=page.meta(total))
+    return document(data, meta=page.meta(total))
 
 
 @router.post("/courses", summary="Create a course", body=CourseCreateBody, returns=one(COURSE), status=201)

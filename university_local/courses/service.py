@@ -1,43 +1,46 @@
 """Courses: the SQL and the rules.
 
-Counts and durations are derived in the query that reads the course, never stored, so they are
-right at every moment. Deletion is soft: the row stays (learning records point at it) but the
+Counts and durations are recomputed from the live modules and lessons by `refresh_totals`, in
+the same transaction as every change to them, so they are right at every moment and reading a
+page of courses costs one indexed query. Deletion is soft: the row stays (learning records point at it) but the
 course is gone from every list and get.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from typing import Any
 
+from orjson import Fragment
+
 from university_local.core.clock import now_iso
-from university_local.core.db import Store, dumps
+from university_local.core.db import Row, Store, dumps, loads, raw_json
 from university_local.core.errors import ApiError, not_found
 from university_local.core.ids import new_id
-from university_local.core.jsonapi import resource, to_one
 from university_local.core.pagination import Page
 from university_local.courses.models import CourseCreate, CourseSettings, CourseSettingsPatch
 from university_local.tenancy.models import Tenant
 
-# enrollment_count is 0 until the enrollments feature adds its table and replaces this column.
-_SELECT = """
-SELECT c.*,
-  (SELECT COUNT(*) FROM modules m WHERE m.course_id = c.id AND m.deleted_at IS NULL) AS module_count,
-  (SELECT COUNT(*) FROM lessons l WHERE l.course_id = c.id AND l.deleted_at IS NULL) AS lesson_count,
-  (SELECT COALESCE(SUM(l.duration_minutes), 0) FROM lessons l
-     WHERE l.course_id = c.id AND l.deleted_at IS NULL) AS duration_minutes,
-  0 AS enrollment_count
-FROM courses c
-WHERE c.app_id = ? AND c.env = ? AND c.deleted_at IS NULL
-"""
+# The course resource is built as JSON by SQLite itself: a page of courses is then one row and
+# one step, which matters because every sqlite3 step releases and re-takes the GIL under load.
+# enrollment_count is 0 and rating null until the enrollments and ratings features exist.
+_RESOURCE_JSON = """json_object(
+  'id', c.id,
+  'type', 'course',
+  'attributes', json_object(
+    'title', c.title, 'description', c.description, 'slug', c.slug, 'status', c.status,
+    'thumbnail_url', c.thumbnail_url, 'category_id', c.category_id, 'instructor_id', c.instructor_id,
+    'duration_minutes', c.duration_minutes, 'module_count', c.module_count, 'lesson_count', c.lesson_count,
+    'enrollment_count', 0, 'rating', NULL, 'settings', json(c.settings),
+    'created_at', c.created_at, 'updated_at', c.updated_at),
+  'relationships', json_object(
+    'instructor', json_object('data', json(CASE WHEN c.instructor_id IS NOT NULL
+                                      THEN json_object('type', 'user', 'id', c.instructor_id) END)),
+    'category', json_object('data', json(CASE WHEN c.category_id IS NOT NULL
+                                    THEN json_object('type', 'category', 'id', c.category_id) END))))"""
 
-_ATTRIBUTES = (
-    "title", "description", "slug", "status", "thumbnail_url", "category_id", "instructor_id",
-    "duration_minutes", "module_count", "lesson_count", "enrollment_count",
-)
-
+_LIVE = "FROM courses c WHERE c.app_id = ? AND c.env = ? AND c.deleted_at IS NULL"
 
 def list_courses(
     store: Store,
@@ -48,7 +51,21 @@ def list_courses(
     status: str | None = None,
     category_id: str | None = None,
     instructor_id: str | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[Fragment, int]:
+    """One page of course resources as a JSON array, and the total that match.
+
+    Learners' devices poll the catalogue far more often than anyone changes it, so the answer
+    is cached until the database next changes.
+    """
+    key = ("courses", tenant, page, published_only, status, category_id, instructor_id)
+    return store.cached(key, lambda: _list_courses(store, tenant, page, published_only, status,
+                                                   category_id, instructor_id))
+
+
+def _list_courses(
+    store: Store, tenant: Tenant, page: Page, published_only: bool,
+    status: str | None, category_id: str | None, instructor_id: str | None,
+) -> tuple[Fragment, int]:
     where, params = "", [tenant.app_id, tenant.env]
     if published_only:
         where += " AND c.status = 'published'"
@@ -56,23 +73,29 @@ def list_courses(
         if value is not None:
             where += f" AND c.{column} = ?"
             params.append(value)
-    total = store.scalar(
-        "SELECT COUNT(*) FROM courses c WHERE c.app_id = ? AND c.env = ? AND c.deleted_at IS NULL" + where,
-        params,
+    total = store.scalar(f"SELECT COUNT(*) {_LIVE}{where}", params)
+    # Concatenated, not json_group_array: the resources are JSON already and need no re-parsing.
+    page_json = store.scalar(
+        f"SELECT '[' || COALESCE(group_concat(resource, ','), '') || ']' FROM "
+        f"(SELECT {_RESOURCE_JSON} AS resource {_LIVE}{where} ORDER BY c.id LIMIT ? OFFSET ?)",
+        [*params, page.size, page.offset],
     )
-    rows = store.all(_SELECT + where + " ORDER BY c.id LIMIT ? OFFSET ?", [*params, page.size, page.offset])
-    return rows, total
+    return raw_json(page_json), total
 
 
-def get_course(store: Store, tenant: Tenant, course_id: str, *, published_only: bool = False) -> dict[str, Any]:
-    """The live course, or `course_not_found` (also for drafts when only published ones are visible)."""
-    row = store.one(_SELECT + " AND c.id = ?", (tenant.app_id, tenant.env, course_id))
+def get_course(store: Store, tenant: Tenant, course_id: str, *, published_only: bool = False) -> Row:
+    """The live course, or `course_not_found` (also for drafts when only published ones are visible).
+
+    The row has the table's columns and `resource`, the course's JSON:API resource object.
+    """
+    row = store.one(f"SELECT c.*, {_RESOURCE_JSON} AS resource {_LIVE} AND c.id = ?",
+                    (tenant.app_id, tenant.env, course_id))
     if row is None or (published_only and row["status"] != "published"):
         raise not_found("course", course_id)
     return row
 
 
-def create_course(store: Store, tenant: Tenant, attrs: CourseCreate) -> dict[str, Any]:
+def create_course(store: Store, tenant: Tenant, attrs: CourseCreate) -> Row:
     now = now_iso()
     settings = _merge_settings({}, attrs.settings)
     course_id = new_id("course")
@@ -99,11 +122,11 @@ def create_course(store: Store, tenant: Tenant, attrs: CourseCreate) -> dict[str
     return get_course(store, tenant, course_id)
 
 
-def update_course(store: Store, tenant: Tenant, course_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update_course(store: Store, tenant: Tenant, course_id: str, changes: dict[str, Any]) -> Row:
     with store.transaction() as db:
         current = get_course(store, tenant, course_id)
         if "settings" in changes:
-            changes["settings"] = dumps(_merge_settings(json.loads(current["settings"]), changes["settings"]))
+            changes["settings"] = dumps(_merge_settings(loads(current["settings"]), changes["settings"]))
         if "slug" in changes and changes["slug"] != current["slug"]:
             _claim_slug(store, tenant, changes["slug"], current["title"], course_id, explicit=True)
         if changes:
@@ -119,22 +142,35 @@ def delete_course(store: Store, tenant: Tenant, course_id: str) -> None:
         db["courses"].update(course_id, {"deleted_at": now, "updated_at": now})
 
 
-def course_resource(row: dict[str, Any], **relationships: dict[str, Any]) -> dict[str, Any]:
-    attributes = {name: row[name] for name in _ATTRIBUTES}
-    attributes["rating"] = None  # no ratings are recorded yet
-    attributes["settings"] = json.loads(row["settings"])
-    attributes["created_at"] = row["created_at"]
-    attributes["updated_at"] = row["updated_at"]
-    return resource(
-        "course",
-        row["id"],
-        attributes,
-        {
-            "instructor": to_one("user", row["instructor_id"]),
-            "category": to_one("category", row["category_id"]),
-            **relationships,
-        },
+def refresh_totals(db: Any, course_id: str, now: str) -> None:
+    """Recompute module and course totals from the live rows; a structure change touches the course."""
+    db.execute(
+        """UPDATE modules SET
+             lesson_count = (SELECT COUNT(*) FROM lessons l WHERE l.module_id = modules.id AND l.deleted_at IS NULL),
+             duration_minutes = (SELECT COALESCE(SUM(l.duration_minutes), 0) FROM lessons l
+                                 WHERE l.module_id = modules.id AND l.deleted_at IS NULL)
+           WHERE course_id = ? AND deleted_at IS NULL""",
+        (course_id,),
     )
+    db.execute(
+        """UPDATE courses SET
+             module_count = (SELECT COUNT(*) FROM modules m WHERE m.course_id = courses.id AND m.deleted_at IS NULL),
+             lesson_count = (SELECT COUNT(*) FROM lessons l WHERE l.course_id = courses.id AND l.deleted_at IS NULL),
+             duration_minutes = (SELECT COALESCE(SUM(l.duration_minutes), 0) FROM lessons l
+                                 WHERE l.course_id = courses.id AND l.deleted_at IS NULL),
+             updated_at = ?
+           WHERE id = ?""",
+        (now, course_id),
+    )
+
+
+def course_resource(row: Row, **relationships: dict[str, Any]) -> Any:
+    """The course's resource object, with extra relationship linkage (from `include`) if given."""
+    if not relationships:
+        return raw_json(row["resource"])
+    data = loads(row["resource"])
+    data["relationships"].update(relationships)
+    return data
 
 
 def _merge_settings(current: dict[str, Any], patch: CourseSettingsPatch | None) -> dict[str, Any]:

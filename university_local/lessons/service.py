@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from university_local.core import ordering
 from university_local.core.clock import now_iso
-from university_local.core.db import Store, dumps
+from university_local.core.db import Store, dumps, loads, raw_json
 from university_local.core.errors import ApiError, not_found
 from university_local.core.ids import new_id
 from university_local.core.jsonapi import resource, to_one
 from university_local.lessons.content import clean_content, duration_minutes
 from university_local.lessons.models import LessonCreate
+from university_local.courses.service import refresh_totals
 from university_local.modules.service import get_module
 from university_local.tenancy.apps import embed_hosts
 from university_local.tenancy.models import Tenant
@@ -67,7 +67,7 @@ def create_lesson(store: Store, tenant: Tenant, module_id: str, attrs: LessonCre
                 "created_at": now, "updated_at": now, "deleted_at": None,
             }
         )
-        _touch(db, module_id, module["course_id"], now)
+        refresh_totals(db, module["course_id"], now)
     return get_lesson(store, tenant, lesson_id)
 
 
@@ -80,26 +80,26 @@ def update_lesson(store: Store, tenant: Tenant, lesson_id: str, changes: dict[st
             if content_type != current["content_type"] and "content" not in changes:
                 raise ApiError(422, "validation_error", "Changing content_type needs the new content as well.",
                                pointer="/data/attributes/content")
-            raw = changes.get("content", json.loads(current["content"]))
+            raw = changes.get("content", loads(current["content"]))
             content = clean_content(content_type, raw, embed_hosts(store, tenant.app_id))
             changes["content"] = dumps(content)
             changes["duration_minutes"] = duration_minutes(content_type, content)
         if "free_preview" in changes:
             changes["free_preview"] = int(changes["free_preview"])
         if "module_id" in changes and changes["module_id"] != current["module_id"]:
-            _move_to_module(store, db, tenant, current, changes.pop("module_id"), changes.pop("position", None), now)
+            _move_to_module(store, db, tenant, current, changes.pop("module_id"), changes.pop("position", None))
         else:
             changes.pop("module_id", None)
             if "position" in changes:
                 ordering.move(db, "lessons", "module_id", current["module_id"], lesson_id,
                               current["position"], changes.pop("position"))
         db["lessons"].update(lesson_id, {**changes, "updated_at": now})
-        _touch(db, current["module_id"], current["course_id"], now)
+        refresh_totals(db, current["course_id"], now)
     return get_lesson(store, tenant, lesson_id)
 
 
 def _move_to_module(store: Store, db: Any, tenant: Tenant, lesson: dict[str, Any], target_id: str,
-                    position: int | None, now: str) -> None:
+                    position: int | None) -> None:
     try:
         target = get_module(store, tenant, target_id)
     except ApiError:
@@ -111,7 +111,6 @@ def _move_to_module(store: Store, db: Any, tenant: Tenant, lesson: dict[str, Any
     ordering.close_slot(db, "lessons", "module_id", lesson["module_id"], lesson["position"])
     new_position = ordering.open_slot(db, "lessons", "module_id", target_id, position)
     db.execute("UPDATE lessons SET module_id = ?, position = ? WHERE id = ?", (target_id, new_position, lesson["id"]))
-    _touch(db, target_id, lesson["course_id"], now)
 
 
 def delete_lesson(store: Store, tenant: Tenant, lesson_id: str) -> None:
@@ -120,26 +119,20 @@ def delete_lesson(store: Store, tenant: Tenant, lesson_id: str) -> None:
         now = now_iso()
         db["lessons"].update(lesson_id, {"deleted_at": now, "updated_at": now})
         ordering.close_slot(db, "lessons", "module_id", current["module_id"], current["position"])
-        _touch(db, current["module_id"], current["course_id"], now)
+        refresh_totals(db, current["course_id"], now)
 
 
 def reorder_lessons(store: Store, tenant: Tenant, module_id: str, lesson_ids: list[str]) -> list[dict[str, Any]]:
     with store.transaction() as db:
         module = get_module(store, tenant, module_id)
         ordering.reorder(db, "lessons", "module_id", module_id, lesson_ids, "lesson_ids")
-        _touch(db, module_id, module["course_id"], now_iso())
+        refresh_totals(db, module["course_id"], now_iso())
     return list_lessons(store, tenant, module_id)
-
-
-def _touch(db: Any, module_id: str, course_id: str, now: str) -> None:
-    """A lesson change changes its module and course (updated_at)."""
-    db.execute("UPDATE modules SET updated_at = ? WHERE id = ?", (now, module_id))
-    db.execute("UPDATE courses SET updated_at = ? WHERE id = ?", (now, course_id))
 
 
 def lesson_resource(row: dict[str, Any]) -> dict[str, Any]:
     attributes = {name: row[name] for name in _ATTRIBUTES}
-    attributes["content"] = json.loads(row["content"])
+    attributes["content"] = raw_json(row["content"])
     attributes["free_preview"] = bool(row["free_preview"])
     return resource(
         "lesson", row["id"], attributes,

@@ -45,6 +45,10 @@ CREATE TABLE courses (
     category_id   TEXT,
     instructor_id TEXT,
     settings      TEXT NOT NULL,           -- JSON object, every key of CourseSettings
+    -- Totals over live modules and lessons, recomputed in every transaction that changes them.
+    module_count     INTEGER NOT NULL DEFAULT 0,
+    lesson_count     INTEGER NOT NULL DEFAULT 0,
+    duration_minutes INTEGER NOT NULL DEFAULT 0,
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL,
     deleted_at    TEXT
@@ -61,6 +65,8 @@ CREATE TABLE modules (
     description TEXT,
     position    INTEGER NOT NULL,
     unlock_at   TEXT,
+    lesson_count     INTEGER NOT NULL DEFAULT 0,   -- recomputed with the course totals
+    duration_minutes INTEGER NOT NULL DEFAULT 0,
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
     deleted_at  TEXT

@@ -10,17 +10,13 @@ from university_local.core.db import Store
 from university_local.core.errors import not_found
 from university_local.core.ids import new_id
 from university_local.core.jsonapi import resource, to_one
-from university_local.courses.service import get_course
+from university_local.courses.service import get_course, refresh_totals
 from university_local.modules.models import ModuleCreate
 from university_local.tenancy.models import Tenant
 
 # Only modules of live courses exist for the API; published_only hides unpublished courses.
 _SELECT = """
-SELECT m.*,
-  (SELECT COUNT(*) FROM lessons l WHERE l.module_id = m.id AND l.deleted_at IS NULL) AS lesson_count,
-  (SELECT COALESCE(SUM(l.duration_minutes), 0) FROM lessons l
-     WHERE l.module_id = m.id AND l.deleted_at IS NULL) AS duration_minutes
-FROM modules m JOIN courses c ON c.id = m.course_id
+SELECT m.* FROM modules m JOIN courses c ON c.id = m.course_id
 WHERE m.app_id = ? AND m.env = ? AND m.deleted_at IS NULL AND c.deleted_at IS NULL
 """
 
@@ -56,7 +52,7 @@ def create_module(store: Store, tenant: Tenant, course_id: str, attrs: ModuleCre
                 "unlock_at": attrs.unlock_at, "created_at": now, "updated_at": now, "deleted_at": None,
             }
         )
-        _touch_course(db, course_id, now)
+        refresh_totals(db, course_id, now)
     return get_module(store, tenant, module_id)
 
 
@@ -68,7 +64,7 @@ def update_module(store: Store, tenant: Tenant, module_id: str, changes: dict[st
                           current["position"], changes.pop("position"))
         now = now_iso()
         db["modules"].update(module_id, {**changes, "updated_at": now})
-        _touch_course(db, current["course_id"], now)
+        refresh_totals(db, current["course_id"], now)
     return get_module(store, tenant, module_id)
 
 
@@ -80,20 +76,15 @@ def delete_module(store: Store, tenant: Tenant, module_id: str) -> None:
         db.execute("UPDATE lessons SET deleted_at = ? WHERE module_id = ? AND deleted_at IS NULL", (now, module_id))
         db["modules"].update(module_id, {"deleted_at": now, "updated_at": now})
         ordering.close_slot(db, "modules", "course_id", current["course_id"], current["position"])
-        _touch_course(db, current["course_id"], now)
+        refresh_totals(db, current["course_id"], now)
 
 
 def reorder_modules(store: Store, tenant: Tenant, course_id: str, module_ids: list[str]) -> list[dict[str, Any]]:
     with store.transaction() as db:
         get_course(store, tenant, course_id)
         ordering.reorder(db, "modules", "course_id", course_id, module_ids, "module_ids")
-        _touch_course(db, course_id, now_iso())
+        refresh_totals(db, course_id, now_iso())
     return list_modules(store, tenant, course_id)
-
-
-def _touch_course(db: Any, course_id: str, now: str) -> None:
-    """A change to a course's structure is a change to the course."""
-    db.execute("UPDATE courses SET updated_at = ? WHERE id = ?", (now, course_id))
 
 
 def module_resource(row: dict[str, Any]) -> dict[str, Any]:

@@ -59,7 +59,7 @@ def list_keys(store: Store, app_id: str | None = None, include_revoked: bool = F
         params.append(app_id)
     if not include_revoked:
         sql += " AND revoked_at IS NULL"
-    return store.all(sql + " ORDER BY id", params)
+    return [dict(row) for row in store.all(sql + " ORDER BY id", params)]
 
 
 def revoke_key(store: Store, key_or_id: str) -> dict[str, Any]:
@@ -76,7 +76,7 @@ def revoke_key(store: Store, key_or_id: str) -> dict[str, Any]:
     )
     if row is None:
         raise LookupError(f"no API key {key_or_id!r}")
-    return row
+    return dict(row)
 
 
 def revoke_labelled(store: Store, app_id: str, label: str) -> int:
@@ -96,10 +96,11 @@ def authenticate(store: Store, app_id: str | None, api_key: str | None) -> Princ
                        title="Missing API Key")
     if not app_id:
         raise ApiError(401, "missing_app_id", "Send your app id in the X-App-Id header.")
-    row = store.one(
-        "SELECT id, app_id, env, key_type FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
-        (hash_key(api_key),),
-    )
+    key_hash = hash_key(api_key)
+    # Cached until the database changes, so a revocation takes effect on the next request.
+    row = store.cached(("api_key", key_hash), lambda: store.one(
+        "SELECT id, app_id, env, key_type FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", (key_hash,)
+    ))
     if row is None or row["app_id"] != app_id:
         raise ApiError(401, "invalid_api_key", "The API key is unknown, revoked, or not for this app.",
                        title="Invalid API Key")

@@ -1,0 +1,119 @@
+"""Shared by the benchmarks: start a real server on loopback, seed it, drive it with wrk."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "university_local"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    base: str
+    data_dir: Path
+    app_id: str
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-App-Id": self.app_id, "X-Api-Key": self.key}
+
+
+@contextmanager
+def running_server(threads: int | None = None, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """A server in a fresh data dir with rate limits off, and a secret test key for it."""
+    with tempfile.TemporaryDirectory(prefix="ul-bench-") as tmp:
+        data_dir = Path(tmp)
+        env = {**os.environ, "UNIVERSITY_LOCAL_RATE_LIMITS": "off", **(extra_env or {})}
+        key = subprocess.run(
+            [*CLI, "--data-dir", str(data_dir), "keys", "create", "--app", "bench", "--env", "test", "--type", "secret"],
+            check=True, capture_output=True, text=True, env=env, cwd=ROOT,
+        ).stdout.strip()
+        port = free_port()
+        cmd = [*CLI, "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", str(port)]
+        if threads:
+            cmd += ["--threads", str(threads)]
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(base)
+            yield Server(base, data_dir, "bench", key)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def _wait_healthy(base: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not become healthy")
+
+
+@dataclass
+class WrkResult:
+    label: str
+    requests_per_sec: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    errors: int
+
+
+def wrk(label: str, url: str, headers: dict[str, str], connections: int, seconds: int,
+        script: Path | None = None) -> WrkResult:
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk")
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    for name, value in headers.items():
+        cmd += ["-H", f"{name}: {value}"]
+    if script:
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url], check=True, capture_output=True, text=True).stdout
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return WrkResult(
+        label,
+        float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        _ms(re.search(r"\s50%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
+        _ms(re.search(r"\s99%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
+        int(non_2xx.group(1)) if non_2xx else 0,
+        sum(int(g) for g in errors.groups()) if errors else 0,
+    )
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def print_table(results: list[WrkResult], baseline: WrkResult) -> None:
+    print(f"{'endpoint':<40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs health':>10} {'non-2xx':>8}")
+    for r in results:
+        share = 100 * r.requests_per_sec / baseline.requests_per_sec
+        print(f"{r.label:<40} {r.requests_per_sec:>9.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {share:>9.0f}% "
+              f"{r.non_2xx + r.errors:>8}")
