@@ -61,7 +61,7 @@ def _drain(server: Any) -> None:
     deadline = time.monotonic() + SHUTDOWN_TIMEOUT
     while time.monotonic() < deadline:
         busy = [ch for ch in list(server._map.values())
-                if isinstance(ch, HTTPChannel) and (ch.requests or ch.total_outbufs_len)]
+                if isinstance(ch, HTTPChannel) and (ch.request is not None or ch.requests or ch.total_outbufs_len)]
         if not busy:
             return
         server.asyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)

@@ -1,0 +1,165 @@
+"""Real servers on loopback, a real SQLite file, and tenants made fresh for each test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from university_local.core.db import Store
+from university_local.tenancy.keys import create_key
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "university_local"]
+API = "/v1/university"
+_app_numbers = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(data_dir: Path, *args: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, "--data-dir", str(data_dir), *args], capture_output=True, text=True, cwd=ROOT,
+        env={**os.environ, **(env or {})}, check=check, timeout=60,
+    )
+
+
+@dataclass
+class ServerProcess:
+    base: str
+    data_dir: Path
+    proc: subprocess.Popen[str]
+
+    @property
+    def store(self) -> Store:
+        return Store(self.data_dir / "university.sqlite3")
+
+    def stop(self, sig: int | None = None) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig) if sig else self.proc.terminate()
+        return self.proc.wait(timeout=30)
+
+
+def start_server(data_dir: Path, env: dict[str, str] | None = None, *extra: str) -> ServerProcess:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CLI, "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
+        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            if httpx.get(base + "/health", timeout=1).status_code == 200:
+                return ServerProcess(base, data_dir, proc)
+        except httpx.TransportError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server for the session, rate limits off; tests isolate themselves by tenant."""
+    srv = start_server(tmp_path_factory.mktemp("server"), {"UNIVERSITY_LOCAL_RATE_LIMITS": "off"})
+    yield srv
+    srv.stop()
+
+
+class Api:
+    """An HTTP client for one API key, with JSON:API helpers."""
+
+    def __init__(self, base: str, app_id: str, key: str) -> None:
+        self.app_id, self.key = app_id, key
+        self.http = httpx.Client(base_url=base + API, headers={"X-App-Id": app_id, "X-Api-Key": key}, timeout=30)
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.http.get(path, **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return self.http.post(path, json=json, **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
+        return self.http.patch(path, json=json, **kw)
+
+    def delete(self, path: str, **kw: Any) -> httpx.Response:
+        return self.http.delete(path, **kw)
+
+    def create(self, path: str, type_: str, **attributes: Any) -> dict[str, Any]:
+        """POST a resource and return its `data`, failing loudly unless it was created."""
+        response = self.post(path, {"data": {"type": type_, "attributes": attributes}})
+        assert response.status_code == 201, response.text
+        return response.json()["data"]
+
+    def update(self, path: str, type_: str, **attributes: Any) -> httpx.Response:
+        return self.patch(path, {"data": {"type": type_, "attributes": attributes}})
+
+    def course(self, **attributes: Any) -> dict[str, Any]:
+        return self.create("/courses", "course", **{"title": "A course", **attributes})
+
+    def module(self, course_id: str, **attributes: Any) -> dict[str, Any]:
+        return self.create(f"/courses/{course_id}/modules", "module", **{"title": "A module", **attributes})
+
+    def lesson(self, module_id: str, **attributes: Any) -> dict[str, Any]:
+        defaults = {"title": "A lesson", "content_type": "text",
+                    "content": {"html": "<p>Hello</p>", "estimated_reading_minutes": 5}}
+        return self.create(f"/modules/{module_id}/lessons", "lesson", **{**defaults, **attributes})
+
+
+@dataclass
+class Tenant:
+    app_id: str
+    secret: Api
+    publishable: Api
+    base: str
+
+    def with_key(self, key: str, app_id: str | None = None) -> Api:
+        return Api(self.base, app_id or self.app_id, key)
+
+
+def make_tenant(srv: ServerProcess, env: str = "test", app_id: str | None = None) -> Tenant:
+    app_id = app_id or f"app-{os.getpid()}-{next(_app_numbers)}"
+    store = srv.store
+    sk, _ = create_key(store, app_id, env, "secret")  # type: ignore[arg-type]
+    pk, _ = create_key(store, app_id, env, "publishable")  # type: ignore[arg-type]
+    store.close()
+    return Tenant(app_id, Api(srv.base, app_id, sk), Api(srv.base, app_id, pk), srv.base)
+
+
+@pytest.fixture
+def tenant(server: ServerProcess) -> Tenant:
+    """A fresh organisation in the test environment, with a secret and a publishable key."""
+    return make_tenant(server)
+
+
+@pytest.fixture
+def api(tenant: Tenant) -> Api:
+    """The fresh tenant's secret-key client."""
+    return tenant.secret
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    """The first JSON:API error object of a response, checking the envelope on the way."""
+    assert response.headers["content-type"].startswith("application/json"), response.text
+    body = response.json()
+    assert set(body) == {"errors"}, body
+    first = body["errors"][0]
+    assert {"status", "code", "title", "detail"} <= set(first)
+    assert first["status"] == str(response.status_code)
+    return first

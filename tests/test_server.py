@@ -1,0 +1,129 @@
+"""The server process: health, OpenAPI, start-up output, demo, and a clean shutdown."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import socket
+import sqlite3
+import time
+
+import httpx
+from openapi_spec_validator import validate
+
+from tests.conftest import API, Api, error_of, make_tenant, run_cli, start_server
+
+
+def test_health_answers_like_the_hosted_service(server) -> None:
+    response = httpx.get(server.base + "/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"service", "status", "version", "timestamp"}
+    assert body["status"] == "ok" and body["timestamp"].endswith("Z")
+
+
+def test_openapi_document_is_valid_and_complete(server) -> None:
+    doc = httpx.get(server.base + API + "/openapi.json").json()
+    validate(doc)
+    assert doc["openapi"] == "3.1.0"
+    paths = doc["paths"]
+    for path, methods in {
+        "/v1/university/courses": {"get", "post"},
+        "/v1/university/courses/{course_id}": {"get", "patch", "delete"},
+        "/v1/university/courses/{course_id}/modules": {"get", "post"},
+        "/v1/university/courses/{course_id}/modules/reorder": {"post"},
+        "/v1/university/modules/{module_id}": {"get", "patch", "delete"},
+        "/v1/university/modules/{module_id}/lessons": {"get", "post"},
+        "/v1/university/modules/{module_id}/lessons/reorder": {"post"},
+        "/v1/university/lessons/{lesson_id}": {"get", "patch", "delete"},
+    }.items():
+        assert set(paths[path]) == methods, path
+    schemas = doc["components"]["schemas"]
+    for name in ("VideoContent", "TextContent", "DocumentContent", "EmbedContent", "QuizContent",
+                 "AssignmentContent", "ScormContent", "CourseAttributes", "ErrorDocument"):
+        assert name in schemas
+
+
+def test_serve_prints_urls_and_demo_keys_and_stops_on_sigterm(tmp_path) -> None:
+    srv = start_server(tmp_path, {}, "--demo")
+    try:
+        time.sleep(0.3)
+        store = srv.store
+        course_id = store.scalar("SELECT id FROM courses WHERE app_id = 'demo-school' AND env = 'test'")
+        store.close()
+    finally:
+        assert srv.stop(signal.SIGTERM) == 0
+    output = srv.proc.stdout.read()
+    keys = dict(re.findall(r"(secret|publishable)\s+test \(staging\): (\S+)", output))
+    assert keys["secret"].startswith("sk_test_") and keys["publishable"].startswith("pk_test_")
+    assert "curl -s http://127.0.0.1:" in output and f"/courses/{course_id}?include=" in output
+    assert re.search(r"http://127\.0\.0\.1:\d+/v1/university", output)
+
+    # Loading the demo again keeps one course but issues new keys and revokes the old ones.
+    again = start_server(tmp_path, {}, "--demo")
+    try:
+        time.sleep(0.3)
+        old = Api(again.base, "demo-school", keys["secret"])
+        assert error_of(old.get("/courses"))["code"] == "invalid_api_key"
+    finally:
+        again.stop()
+    new_keys = dict(re.findall(r"(secret|publishable)\s+test \(staging\): (\S+)", again.proc.stdout.read()))
+    with sqlite3.connect(tmp_path / "university.sqlite3") as db:
+        count = db.execute("SELECT COUNT(*) FROM courses WHERE app_id = 'demo-school'").fetchone()[0]
+    assert count == 2  # one per environment
+    assert new_keys["secret"] != keys["secret"]
+
+
+def test_demo_course_is_complete(tmp_path) -> None:
+    out = run_cli(tmp_path, "demo").stdout
+    key = re.search(r"secret\s+test \(staging\): (\S+)", out).group(1)
+    srv = start_server(tmp_path)
+    try:
+        api = Api(srv.base, "demo-school", key)
+        course = api.get("/courses").json()["data"][0]
+        doc = api.get(f"/courses/{course['id']}", params={"include": "modules,lessons,instructor"}).json()
+        types = {item["attributes"]["content_type"] for item in doc["included"] if item["type"] == "lesson"}
+        assert types == {"video", "text", "document", "embed", "quiz", "assignment", "scorm"}
+        assert course["attributes"]["module_count"] == 3 and course["attributes"]["lesson_count"] == 9
+        assert any(item["type"] == "user" for item in doc["included"])
+    finally:
+        srv.stop()
+
+
+def test_in_flight_request_finishes_during_shutdown(tmp_path) -> None:
+    srv = start_server(tmp_path, {"UNIVERSITY_LOCAL_RATE_LIMITS": "off"})
+    tenant = make_tenant(srv)
+    port = int(srv.base.rsplit(":", 1)[1])
+    body = json.dumps({"data": {"type": "course", "attributes": {"title": "Sent across a shutdown"}}}).encode()
+    head = (f"POST {API}/courses HTTP/1.1\r\nHost: 127.0.0.1\r\nX-App-Id: {tenant.app_id}\r\n"
+            f"X-Api-Key: {tenant.secret.key}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(head + body[:10])
+        time.sleep(0.3)
+        srv.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        # The server no longer accepts new connections...
+        refused = False
+        try:
+            httpx.get(srv.base + "/health", timeout=1)
+        except httpx.TransportError:
+            refused = True
+        assert refused
+        # ...but the request that was half-sent completes.
+        sock.sendall(body[10:])
+        response = b""
+        while chunk := sock.recv(65536):
+            response += chunk
+    assert response.startswith(b"HTTP/1.1 201"), response[:200]
+    assert json.loads(response.split(b"\r\n\r\n", 1)[1])["data"]["attributes"]["title"] == "Sent across a shutdown"
+    assert srv.proc.wait(timeout=30) == 0
+
+
+def test_migrate_is_idempotent(tmp_path) -> None:
+    first = run_cli(tmp_path, "migrate").stdout
+    second = run_cli(tmp_path, "migrate").stdout
+    assert first == second and "schema version 1" in first
+    with sqlite3.connect(tmp_path / "university.sqlite3") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
