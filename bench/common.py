@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+WRK_THREADS = int(os.environ.get("WRK_THREADS", "1"))
 CLI = [sys.executable, "-m", "university_local"]
 
 
@@ -88,7 +89,7 @@ def wrk(label: str, url: str, headers: dict[str, str], connections: int, seconds
         script: Path | None = None) -> WrkResult:
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    cmd = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
     if script:

@@ -6,6 +6,7 @@ builds an error body, so every failure looks the same to a client.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -82,7 +83,7 @@ class ApiError(Exception):
         return {"errors": self.errors}
 
 
-def _field_message(item: dict[str, Any]) -> str:
+def _field_message(item: Mapping[str, Any]) -> str:
     field = item["loc"][-1] if item["loc"] else "body"
     return f"{field}: {item['msg']}"
 

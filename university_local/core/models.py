@@ -26,6 +26,12 @@ class Attributes(BaseModel):
 def _utc(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
+    try:
+        value = value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("date-time out of range") from None
+    if not 1970 <= value.year <= 9999:
+        raise ValueError("date-time must be between 1970 and 9999")
     return to_iso(value)
 
 
@@ -47,8 +53,13 @@ def _web_or_local_url(value: str) -> str:
     return _web_url(value)
 
 
-WebUrl = Annotated[str, Field(max_length=2048), AfterValidator(_web_url)]
-ContentUrl = Annotated[str, Field(max_length=2048), AfterValidator(_web_or_local_url)]
+WebUrl = Annotated[str, Field(max_length=2048, pattern=r"^https?://[^/]"), AfterValidator(_web_url)]
+ContentUrl = Annotated[
+    str,
+    Field(max_length=2048, pattern=r"^(https?://[^/]|/[^/]|/$)",
+          description="An http(s) URL, or a path on this server starting with /"),
+    AfterValidator(_web_or_local_url),
+]
 Title = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S")]
 Description = Annotated[str, Field(max_length=10_000)]
 ExternalId = Annotated[str, Field(min_length=1, max_length=128)]
@@ -59,7 +70,7 @@ def envelope(type_name: str, attributes: type[BaseModel], *, name: str) -> type[
     data = create_model(
         f"{name}Data",
         __base__=ApiModel,
-        type=(Literal[type_name], ...),  # type: ignore[valid-type]
+        type=(Literal[type_name], ...),  # type: ignore[valid-type,arg-type]
         id=(str | None, None),
         attributes=(attributes, ...),
     )

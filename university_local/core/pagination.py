@@ -9,12 +9,13 @@ from pydantic import BaseModel, Field, field_validator
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
+MAX_PAGE = 1_000_000  # keeps the row offset a 64-bit integer for SQLite
 
 
 class PageQuery(BaseModel):
     """Query parameters every list accepts. `per_page` above the maximum is capped, not refused."""
 
-    page: int = Field(1, ge=1, description="Page number, from 1.")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
     per_page: int = Field(DEFAULT_PER_PAGE, ge=1, description=f"Items per page, at most {MAX_PER_PAGE}.")
 
     @field_validator("per_page")

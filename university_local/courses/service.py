@@ -101,7 +101,7 @@ def create_course(store: Store, tenant: Tenant, attrs: CourseCreate) -> Row:
     course_id = new_id("course")
     with store.transaction() as db:
         slug = _claim_slug(store, tenant, attrs.slug, attrs.title, course_id, explicit=attrs.slug is not None)
-        db["courses"].insert(
+        db.table("courses").insert(
             {
                 "id": course_id,
                 "app_id": tenant.app_id,
@@ -131,7 +131,7 @@ def update_course(store: Store, tenant: Tenant, course_id: str, changes: dict[st
             _claim_slug(store, tenant, changes["slug"], current["title"], course_id, explicit=True)
         if changes:
             changes["updated_at"] = now_iso()
-            db["courses"].update(course_id, changes)
+            db.table("courses").update(course_id, changes)
     return get_course(store, tenant, course_id)
 
 
@@ -139,7 +139,7 @@ def delete_course(store: Store, tenant: Tenant, course_id: str) -> None:
     with store.transaction() as db:
         get_course(store, tenant, course_id)
         now = now_iso()
-        db["courses"].update(course_id, {"deleted_at": now, "updated_at": now})
+        db.table("courses").update(course_id, {"deleted_at": now, "updated_at": now})
 
 
 def refresh_totals(db: Any, course_id: str, now: str) -> None:
@@ -175,7 +175,7 @@ def course_resource(row: Row, **relationships: dict[str, Any]) -> Any:
 
 def _merge_settings(current: dict[str, Any], patch: CourseSettingsPatch | None) -> dict[str, Any]:
     """Stored settings with the sent keys applied, every key present, all validated."""
-    merged = {**CourseSettings().model_dump(), **current}
+    merged = {**CourseSettings.model_validate({}).model_dump(), **current}
     if patch is not None:
         merged.update({name: getattr(patch, name) for name in patch.model_fields_set})
     return CourseSettings.model_validate(merged).model_dump()

@@ -6,7 +6,7 @@ from typing import Any
 
 from university_local.core import ordering
 from university_local.core.clock import now_iso
-from university_local.core.db import Store, dumps, loads, raw_json
+from university_local.core.db import Row, Store, dumps, loads, raw_json
 from university_local.core.errors import ApiError, not_found
 from university_local.core.ids import new_id
 from university_local.core.jsonapi import resource, to_one
@@ -31,32 +31,32 @@ def _visibility(published_only: bool) -> str:
     return " AND c.status = 'published'" if published_only else ""
 
 
-def list_lessons(store: Store, tenant: Tenant, module_id: str, *, published_only: bool = False) -> list[dict[str, Any]]:
+def list_lessons(store: Store, tenant: Tenant, module_id: str, *, published_only: bool = False) -> list[Row]:
     get_module(store, tenant, module_id, published_only=published_only)
     return store.all(_SELECT + " AND l.module_id = ? ORDER BY l.position", (tenant.app_id, tenant.env, module_id))
 
 
-def list_course_lessons(store: Store, tenant: Tenant, course_id: str) -> list[dict[str, Any]]:
+def list_course_lessons(store: Store, tenant: Tenant, course_id: str) -> list[Row]:
     """Every lesson of a course in reading order (module position, then lesson position)."""
     return store.all(
         _SELECT + " AND l.course_id = ? ORDER BY m.position, l.position", (tenant.app_id, tenant.env, course_id)
     )
 
 
-def get_lesson(store: Store, tenant: Tenant, lesson_id: str, *, published_only: bool = False) -> dict[str, Any]:
+def get_lesson(store: Store, tenant: Tenant, lesson_id: str, *, published_only: bool = False) -> Row:
     row = store.one(_SELECT + _visibility(published_only) + " AND l.id = ?", (tenant.app_id, tenant.env, lesson_id))
     if row is None:
         raise not_found("lesson", lesson_id)
     return row
 
 
-def create_lesson(store: Store, tenant: Tenant, module_id: str, attrs: LessonCreate) -> dict[str, Any]:
+def create_lesson(store: Store, tenant: Tenant, module_id: str, attrs: LessonCreate) -> Row:
     content = clean_content(attrs.content_type, attrs.content, embed_hosts(store, tenant.app_id))
     lesson_id, now = new_id("lesson"), now_iso()
     with store.transaction() as db:
         module = get_module(store, tenant, module_id)
         position = ordering.open_slot(db, "lessons", "module_id", module_id, attrs.position)
-        db["lessons"].insert(
+        db.table("lessons").insert(
             {
                 "id": lesson_id, "app_id": tenant.app_id, "env": tenant.env,
                 "course_id": module["course_id"], "module_id": module_id,
@@ -71,7 +71,7 @@ def create_lesson(store: Store, tenant: Tenant, module_id: str, attrs: LessonCre
     return get_lesson(store, tenant, lesson_id)
 
 
-def update_lesson(store: Store, tenant: Tenant, lesson_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update_lesson(store: Store, tenant: Tenant, lesson_id: str, changes: dict[str, Any]) -> Row:
     with store.transaction() as db:
         current = get_lesson(store, tenant, lesson_id)
         now = now_iso()
@@ -93,12 +93,12 @@ def update_lesson(store: Store, tenant: Tenant, lesson_id: str, changes: dict[st
             if "position" in changes:
                 ordering.move(db, "lessons", "module_id", current["module_id"], lesson_id,
                               current["position"], changes.pop("position"))
-        db["lessons"].update(lesson_id, {**changes, "updated_at": now})
+        db.table("lessons").update(lesson_id, {**changes, "updated_at": now})
         refresh_totals(db, current["course_id"], now)
     return get_lesson(store, tenant, lesson_id)
 
 
-def _move_to_module(store: Store, db: Any, tenant: Tenant, lesson: dict[str, Any], target_id: str,
+def _move_to_module(store: Store, db: Any, tenant: Tenant, lesson: Row, target_id: str,
                     position: int | None) -> None:
     try:
         target = get_module(store, tenant, target_id)
@@ -117,12 +117,12 @@ def delete_lesson(store: Store, tenant: Tenant, lesson_id: str) -> None:
     with store.transaction() as db:
         current = get_lesson(store, tenant, lesson_id)
         now = now_iso()
-        db["lessons"].update(lesson_id, {"deleted_at": now, "updated_at": now})
+        db.table("lessons").update(lesson_id, {"deleted_at": now, "updated_at": now})
         ordering.close_slot(db, "lessons", "module_id", current["module_id"], current["position"])
         refresh_totals(db, current["course_id"], now)
 
 
-def reorder_lessons(store: Store, tenant: Tenant, module_id: str, lesson_ids: list[str]) -> list[dict[str, Any]]:
+def reorder_lessons(store: Store, tenant: Tenant, module_id: str, lesson_ids: list[str]) -> list[Row]:
     with store.transaction() as db:
         module = get_module(store, tenant, module_id)
         ordering.reorder(db, "lessons", "module_id", module_id, lesson_ids, "lesson_ids")
@@ -130,7 +130,7 @@ def reorder_lessons(store: Store, tenant: Tenant, module_id: str, lesson_ids: li
     return list_lessons(store, tenant, module_id)
 
 
-def lesson_resource(row: dict[str, Any]) -> dict[str, Any]:
+def lesson_resource(row: Row) -> dict[str, Any]:
     attributes = {name: row[name] for name in _ATTRIBUTES}
     attributes["content"] = raw_json(row["content"])
     attributes["free_preview"] = bool(row["free_preview"])

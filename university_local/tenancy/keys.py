@@ -47,7 +47,7 @@ def create_key(
         "revoked_at": None,
     }
     with store.transaction() as db:
-        db["api_keys"].insert(record)
+        db.table("api_keys").insert(record)
     return key, record
 
 

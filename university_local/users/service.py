@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from university_local.core.clock import now_iso
-from university_local.core.db import Store
+from university_local.core.db import Row, Store
 from university_local.core.jsonapi import resource
 from university_local.tenancy.models import Tenant
 from university_local.users.models import Role
@@ -13,7 +13,7 @@ from university_local.users.models import Role
 
 def upsert_user(
     store: Store, tenant: Tenant, user_id: str, display_name: str, role: Role, email: str | None = None
-) -> dict[str, Any]:
+) -> Row:
     """Create the user, or update name, role and email of an existing one."""
     now = now_iso()
     with store.transaction() as db:
@@ -28,7 +28,7 @@ def upsert_user(
     return get_users(store, tenant, [user_id])[0]
 
 
-def get_users(store: Store, tenant: Tenant, ids: list[str]) -> list[dict[str, Any]]:
+def get_users(store: Store, tenant: Tenant, ids: list[str]) -> list[Row]:
     """The tenant's users among `ids`; unknown ids (external users) are simply absent."""
     if not ids:
         return []
@@ -39,7 +39,7 @@ def get_users(store: Store, tenant: Tenant, ids: list[str]) -> list[dict[str, An
     )
 
 
-def user_resource(row: dict[str, Any]) -> dict[str, Any]:
+def user_resource(row: Row) -> dict[str, Any]:
     return resource(
         "user",
         row["id"],
