@@ -59,7 +59,9 @@ def test_transaction_is_all_or_nothing(store: Store) -> None:
     assert store.scalar("SELECT COUNT(*) FROM apps") == 1
 
 
-def test_cache_sees_writes_from_other_connections(store: Store, tmp_path) -> None:
+def test_cache_sees_writes_from_other_connections(store: Store, tmp_path, monkeypatch) -> None:
+    import university_local.core.db as db_module
+
     calls = []
 
     def count() -> int:
@@ -71,6 +73,7 @@ def test_cache_sees_writes_from_other_connections(store: Store, tmp_path) -> Non
     other = Store(tmp_path / "t.sqlite3")  # another connection, as another process would have
     with other.transaction() as db:
         db.execute("INSERT INTO apps (id, name, created_at) VALUES ('x', 'X', 'now')")
+    monkeypatch.setattr(db_module, "EXTERNAL_CHANGES_WITHIN", 0.0)  # instead of waiting a second
     assert store.cached("n", count) == 1 and len(calls) == 2
     with store.transaction() as db:  # and this connection's own writes
         db.execute("INSERT INTO apps (id, name, created_at) VALUES ('y', 'Y', 'now')")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from tests.conftest import API, Api, Tenant, error_of, make_tenant, run_cli
@@ -93,6 +95,10 @@ def test_keys_cli_create_list_revoke(server, tenant: Tenant) -> None:
     listing = run_cli(server.data_dir, "keys", "list", "--app", tenant.app_id).stdout
     assert "ci" in listing and key not in listing  # only a hint is ever shown
     run_cli(server.data_dir, "keys", "revoke", key)
+    # The server notices another process's write within a second (see Store.data_version).
+    deadline = time.monotonic() + 5
+    while client.get("/courses").status_code == 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert error_of(client.get("/courses"))["code"] == "invalid_api_key"
     assert "revoked" in run_cli(server.data_dir, "keys", "list", "--app", tenant.app_id, "--all").stdout
     pk = run_cli(server.data_dir, "keys", "create", "--app", tenant.app_id, "--env", "live", "--type", "publishable").stdout.strip()

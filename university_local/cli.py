@@ -109,7 +109,6 @@ def _demo(args: argparse.Namespace, config: Config, port: int | None = None) -> 
 
 
 def _serve(args: argparse.Namespace, config: Config) -> None:
-    from university_local.app import create_app
     from university_local.server import serve, urls
 
     config.host = args.host or config.host
@@ -117,17 +116,14 @@ def _serve(args: argparse.Namespace, config: Config) -> None:
     config.threads = args.threads or config.threads
     if args.rate_limits is not None:
         config.rate_limits = parse_limits(args.rate_limits)
+    _store(config).close()  # migrate before the server starts, so a bad database fails here
     if args.demo:
         _demo(args, config)
-    app = create_app(config)
-
-    def ready(host: str, port: int) -> None:
-        print(f"University Local {__version__} serving {config.database_path}", flush=True)
-        for url in urls(host, port):
-            print(f"  {url}/v1/university   (health: {url}/health)", flush=True)
-        print("Press Ctrl+C to stop.", flush=True)
-
-    serve(app, config.host, config.port, config.threads, on_ready=ready)
+    print(f"University Local {__version__} serving {config.database_path}", flush=True)
+    for url in urls(config.host, config.port):
+        print(f"  {url}/v1/university   (health: {url}/health)", flush=True)
+    print("Press Ctrl+C to stop.", flush=True)
+    serve(config)
 
 
 def _keys_create(args: argparse.Namespace, config: Config) -> None:

@@ -26,6 +26,18 @@ class Config:
     def database_path(self) -> Path:
         return self.data_dir / "university.sqlite3"
 
+    def to_env(self) -> dict[str, str]:
+        """The environment variables that recreate this config (for the server's worker)."""
+        limits = "off" if self.rate_limits is None else ",".join(f"{k}={v}" for k, v in self.rate_limits.items())
+        return {
+            "UNIVERSITY_LOCAL_DATA_DIR": str(self.data_dir.resolve()),
+            "UNIVERSITY_LOCAL_HOST": self.host,
+            "UNIVERSITY_LOCAL_PORT": str(self.port),
+            "UNIVERSITY_LOCAL_THREADS": str(self.threads),
+            "UNIVERSITY_LOCAL_MAX_BODY_BYTES": str(self.max_body_bytes),
+            "UNIVERSITY_LOCAL_RATE_LIMITS": limits,
+        }
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Config:
         env = dict(os.environ if env is None else env)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -21,6 +22,7 @@ import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
 CACHE_ENTRIES = 512  # per thread
+EXTERNAL_CHANGES_WITHIN = 1.0  # seconds until another process's commit invalidates caches
 T = TypeVar("T")
 Row = sqlite3.Row  # what reads return: columns by name, like a read-only mapping
 
@@ -32,6 +34,8 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self.generation = 0  # commits made through this Store, by any thread
+        self._generation_lock = threading.Lock()
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -52,31 +56,26 @@ class Store:
         conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return conn
 
-    def begin_request(self) -> None:
-        """Take this request's view of `data_version` once, instead of at every cached read."""
-        self._local.seen_version = self._pragma_data_version()
-
-    def end_request(self) -> None:
-        self._local.seen_version = None
-
-    def _pragma_data_version(self) -> int:
-        return self.db.conn.execute("PRAGMA data_version").fetchone()[0]
-
     def data_version(self) -> tuple[int, int]:
         """Changes whenever anything in the database has changed.
 
-        SQLite's `data_version` counts commits by *other* connections (other threads and
-        processes); this thread's own commits are counted by `transaction()`.
+        Commits made in this process bump `generation` at once. Commits by other processes (the
+        CLI, a sync run) are noticed through SQLite's `data_version`, read at most once every
+        `EXTERNAL_CHANGES_WITHIN` seconds per thread: reading it on every request would cost a
+        trip into SQLite, and a GIL hand-off, on the hottest path of the server.
         """
-        seen = getattr(self._local, "seen_version", None)
-        pragma = seen if seen is not None else self._pragma_data_version()
-        return pragma, getattr(self._local, "commits", 0)
+        local = self._local
+        now = time.monotonic()
+        if now - getattr(local, "external_checked", -EXTERNAL_CHANGES_WITHIN) >= EXTERNAL_CHANGES_WITHIN:
+            local.external_version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+            local.external_checked = now
+        return local.external_version, self.generation
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()`'s result, reused on this thread until the database changes.
 
         For hot reads whose answer depends only on the database (a page of the catalogue):
-        any commit anywhere, by this process or another, invalidates every entry.
+        any commit invalidates every entry (see `data_version` for commits by other processes).
         """
         local = self._local
         version = self.data_version()
@@ -106,7 +105,8 @@ class Store:
             db.conn.execute("ROLLBACK")
             raise
         db.conn.execute("COMMIT")
-        self._local.commits = getattr(self._local, "commits", 0) + 1
+        with self._generation_lock:
+            self.generation += 1
 
     # Reads go straight to sqlite3: they are the hot path of every request, and need none of
     # sqlite-utils' savepoint guard around statements that only read.

@@ -193,7 +193,6 @@ def mount(app: bottle.Bottle, prefix: str, routers: list[Router], services: Serv
 def _endpoint(route: Route, services: Services) -> Callable[..., bytes | str]:
     def endpoint(**params: str) -> bytes | str:
         headers: dict[str, str] = {}
-        services.store.begin_request()
         try:
             principal = None
             if route.access != "public":
@@ -212,8 +211,7 @@ def _endpoint(route: Route, services: Services) -> Callable[..., bytes | str]:
         except Exception:  # an unexpected fault: log it, answer a JSON 500, keep serving
             log.exception("unhandled error on %s %s", route.method, route.path)
             return render_error(http_error(500, "An internal error occurred; it has been logged."), headers)
-        finally:
-            services.store.end_request()
+
 
     endpoint.__name__ = route.handler.__name__
     return endpoint

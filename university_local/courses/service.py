@@ -42,6 +42,7 @@ _RESOURCE_JSON = """json_object(
 
 _LIVE = "FROM courses c WHERE c.app_id = ? AND c.env = ? AND c.deleted_at IS NULL"
 
+
 def list_courses(
     store: Store,
     tenant: Tenant,
@@ -57,7 +58,8 @@ def list_courses(
     Learners' devices poll the catalogue far more often than anyone changes it, so the answer
     is cached until the database next changes.
     """
-    key = ("courses", tenant, page, published_only, status, category_id, instructor_id)
+    key = ("courses", tenant.app_id, tenant.env, page.number, page.size, published_only,
+           status, category_id, instructor_id)
     return store.cached(key, lambda: _list_courses(store, tenant, page, published_only, status,
                                                    category_id, instructor_id))
 
