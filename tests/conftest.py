@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -43,10 +44,20 @@ class ServerProcess:
     base: str
     data_dir: Path
     proc: subprocess.Popen[str]
+    log_path: Path
+
+    def output(self) -> str:
+        """Everything the server printed (to a file: a pipe nobody reads would fill and stall it)."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     @property
     def store(self) -> Store:
         return Store(self.data_dir / "university.sqlite3")
+
+    def kill(self) -> None:
+        """kill -9 the server and every process it started, as a power cut would."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
 
     def stop(self, sig: int | None = None) -> int:
         if self.proc.poll() is None:
@@ -56,18 +67,21 @@ class ServerProcess:
 
 def start_server(data_dir: Path, env: dict[str, str] | None = None, *extra: str) -> ServerProcess:
     port = free_port()
-    proc = subprocess.Popen(
-        [*CLI, "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    log_path = data_dir / f"server-{port}.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [*CLI, "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
+            cwd=ROOT, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,  # its own process group, so kill() takes the workers too
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
+            raise RuntimeError(f"server exited: {log_path.read_text()}")
         try:
             if httpx.get(base + "/health", timeout=1).status_code == 200:
-                return ServerProcess(base, data_dir, proc)
+                return ServerProcess(base, data_dir, proc, log_path)
         except httpx.TransportError:
             time.sleep(0.05)
     proc.kill()

@@ -117,3 +117,32 @@ def test_positions_stay_dense_and_ordered(tmp_path_factory, ops) -> None:
     with pytest.raises(ApiError):
         ordering.reorder(db, "items", "parent", "p", model + ["ghost"], "ids")
     store.close()
+
+
+def test_group_commit_keeps_each_transaction_atomic_and_durable(store: Store) -> None:
+    """Many threads write at once: failures roll back alone, every success is committed."""
+    store.db.execute("CREATE TABLE t (n INTEGER)")
+    errors: list[int] = []
+
+    def work(start: int) -> None:
+        for n in range(start, start + 50):
+            try:
+                with store.transaction() as db:
+                    db.execute("INSERT INTO t VALUES (?)", (n,))
+                    db.execute("INSERT INTO t VALUES (?)", (-n,))
+                    if n % 7 == 0:
+                        raise ValueError(n)
+            except ValueError:
+                errors.append(n)
+
+    threads = [threading.Thread(target=work, args=(i * 1000,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rows = {r[0] for r in Store(store.path).db.execute("SELECT n FROM t").fetchall()}  # a fresh connection
+    expected = {n for i in range(12) for n in range(i * 1000, i * 1000 + 50) if n % 7}
+    assert rows == expected | {-n for n in expected}
+    assert sorted(errors) == sorted(n for i in range(12) for n in range(i * 1000, i * 1000 + 50) if n % 7 == 0)
+    assert store._open_batch - 1 < 12 * 50  # commits were shared
+    assert store.write("INSERT INTO t VALUES (?) RETURNING n", (99999,))[0]["n"] == 99999

@@ -19,12 +19,16 @@ from university_local.core.errors import http_error
 from university_local.core.ratelimit import RateLimiter
 from university_local.core.routing import Request, Router, Services, mount, plain, render_error
 from university_local.courses.routes import router as courses
+from university_local.enrollments.routes import router as enrollments
 from university_local.lessons.content import CONTENT_MODELS
 from university_local.lessons.routes import router as lessons
 from university_local.modules.routes import router as modules
+from university_local.progress.routes import router as progress
+from university_local.users.routes import router as users
+from university_local.webhooks.routes import router as webhooks
 
 API_PREFIX = "/v1/university"
-FEATURES: list[Router] = [courses, modules, lessons]
+FEATURES: list[Router] = [courses, modules, lessons, users, enrollments, progress, webhooks]
 
 
 class OpenApiDocument(BaseModel):
@@ -72,5 +76,9 @@ def create_app(config: Config, store: Store | None = None) -> bottle.Bottle:
     for status in (400, 404, 405, 413, 500):
         app.error(status)(json_error)
     app.config["university.services"] = services
+    if config.jobs:
+        from university_local.core.scheduler import start_jobs
+
+        app.config["university.scheduler"] = start_jobs(store, config)
     return app
 

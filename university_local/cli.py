@@ -67,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("key")
     revoke.set_defaults(run=_keys_revoke)
 
+    users_cmd = sub.add_parser("users", help="manage users").add_subparsers(title="users commands")
+    roster = users_cmd.add_parser("import", help="import a CSV roster (id, display_name, email, role, pin, password)")
+    roster.add_argument("csv", help="the roster file ('-' for standard input)")
+    roster.add_argument("--app", required=True)
+    roster.add_argument("--env", required=True, choices=["test", "live"])
+    roster.set_defaults(run=_users_import)
+
     app_cmd = sub.add_parser("apps", help="manage apps (organisations)").add_subparsers(title="apps commands")
     hosts = app_cmd.add_parser("embed-hosts", help="show or set the hosts lesson embeds may come from")
     hosts.add_argument("--app", required=True)
@@ -74,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--set", nargs="+", metavar="HOST", help="replace the list (subdomains included)")
     group.add_argument("--reset", action="store_true", help="go back to the built-in list")
     hosts.set_defaults(run=_embed_hosts)
+    auto = app_cmd.add_parser("auto-create-users",
+                              help="whether enrolling an unknown user_id creates the learner (default on)")
+    auto.add_argument("--app", required=True)
+    auto.add_argument("setting", choices=["on", "off"], nargs="?")
+    auto.set_defaults(run=_auto_create_users)
     return parser
 
 
@@ -154,3 +166,27 @@ def _embed_hosts(args: argparse.Namespace, config: Config) -> None:
     else:
         hosts = apps.embed_hosts(store, args.app)
     print("\n".join(hosts))
+
+
+def _users_import(args: argparse.Namespace, config: Config) -> None:
+    from university_local.core.errors import ApiError
+    from university_local.tenancy.models import Tenant
+    from university_local.users.service import import_roster
+
+    text = sys.stdin.read() if args.csv == "-" else Path(args.csv).read_text(encoding="utf-8")
+    store = _store(config)
+    apps.ensure_app(store, args.app)
+    try:
+        result = import_roster(store, Tenant(args.app, args.env), text)
+    except ApiError as err:
+        raise ValueError(err.errors[0]["detail"]) from None
+    print(json.dumps(result, indent=2))
+    if result["errors"]:
+        sys.exit(1)
+
+
+def _auto_create_users(args: argparse.Namespace, config: Config) -> None:
+    store = _store(config)
+    if args.setting:
+        apps.set_auto_create_users(store, args.app, args.setting == "on")
+    print("on" if apps.auto_create_users(store, args.app) else "off")

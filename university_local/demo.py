@@ -1,4 +1,4 @@
-"""The demo organisation and course of `make run`, loaded from `data/demo/course.json`.
+"""The demo organisation, course and enrolled learners of `make run`, from `data/demo/course.json`.
 
 Loading is idempotent (the course is created once per environment). The demo's API keys are
 rotated on every load: keys are stored hashed, so the only way to show working keys again is to
@@ -21,7 +21,9 @@ from university_local.modules.service import create_module
 from university_local.tenancy.apps import ensure_app
 from university_local.tenancy.keys import create_key, revoke_labelled
 from university_local.tenancy.models import Tenant
-from university_local.users.service import upsert_user
+from university_local.enrollments.service import enroll
+from university_local.users.models import UserCreate
+from university_local.users.service import create_user, upsert_user
 
 DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "demo" / "course.json"
 DEMO_LABEL = "demo"
@@ -64,4 +66,7 @@ def _ensure_course(store: Store, tenant: Tenant, spec: dict[str, Any]) -> str:
             )
             for lesson in lessons:
                 create_lesson(store, tenant, module["id"], LessonCreate.model_validate_json(json.dumps(lesson)))
+        for learner in spec.get("learners", []):
+            create_user(store, tenant, UserCreate.model_validate_json(json.dumps(learner)))
+            enroll(store, tenant, learner["id"], course["id"], None, self_enrollment=False)
     return course["id"]

@@ -4,7 +4,11 @@
 the same way.
 """
 
+import logging
+
 from university_local.app import create_app
 from university_local.core.config import Config
 
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run
 application = create_app(Config.from_env())

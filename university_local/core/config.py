@@ -21,6 +21,11 @@ class Config:
     max_body_bytes: int = 1024 * 1024
     # Requests per minute per API key and endpoint class; None switches limits off.
     rate_limits: dict[str, int] | None = field(default_factory=lambda: parse_limits(""))
+    jobs: bool = True  # the scheduler: webhook delivery, enrollment expiry
+    webhook_poll_seconds: float = 1.0
+    webhook_retry_seconds: float = 10.0  # first retry after about this long, then doubling
+    webhook_max_attempts: int = 10
+    expiry_interval_seconds: float = 60.0
 
     @property
     def database_path(self) -> Path:
@@ -36,6 +41,11 @@ class Config:
             "UNIVERSITY_LOCAL_THREADS": str(self.threads),
             "UNIVERSITY_LOCAL_MAX_BODY_BYTES": str(self.max_body_bytes),
             "UNIVERSITY_LOCAL_RATE_LIMITS": limits,
+            "UNIVERSITY_LOCAL_JOBS": "on" if self.jobs else "off",
+            "UNIVERSITY_LOCAL_WEBHOOK_POLL_SECONDS": str(self.webhook_poll_seconds),
+            "UNIVERSITY_LOCAL_WEBHOOK_RETRY_SECONDS": str(self.webhook_retry_seconds),
+            "UNIVERSITY_LOCAL_WEBHOOK_MAX_ATTEMPTS": str(self.webhook_max_attempts),
+            "UNIVERSITY_LOCAL_EXPIRY_INTERVAL_SECONDS": str(self.expiry_interval_seconds),
         }
 
     @classmethod
@@ -54,4 +64,10 @@ class Config:
             config.max_body_bytes = int(value)
         if "UNIVERSITY_LOCAL_RATE_LIMITS" in env:
             config.rate_limits = parse_limits(env["UNIVERSITY_LOCAL_RATE_LIMITS"])
+        if value := env.get("UNIVERSITY_LOCAL_JOBS"):
+            config.jobs = value.lower() not in {"off", "0", "false", "no"}
+        for name, cast in (("webhook_poll_seconds", float), ("webhook_retry_seconds", float),
+                           ("webhook_max_attempts", int), ("expiry_interval_seconds", float)):
+            if value := env.get(f"UNIVERSITY_LOCAL_{name.upper()}"):
+                setattr(config, name, cast(value))
         return config

@@ -1,9 +1,10 @@
-"""SQLite storage: one file, one connection per thread, one transaction helper.
+"""SQLite storage: one file, a reading connection per thread, one writer, one transaction helper.
 
 WAL lets learners read while a write commits; `synchronous=FULL` makes an acknowledged write
 survive a power cut; foreign keys and a busy timeout are on for every connection. Every write
-in the code base goes through `Store.transaction()`, which takes the write lock up front
-(`BEGIN IMMEDIATE`) so concurrent writers queue instead of failing mid-transaction.
+in the code base goes through `Store.transaction()`, which returns only once the write is on
+disk, and lets concurrent writers share a commit (group commit) so that durability does not
+cost one fsync per request.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
 CACHE_ENTRIES = 512  # per thread
+COMMIT_DELAY = 0.002  # longest a commit waits for writers already queued to join it
 EXTERNAL_CHANGES_WITHIN = 1.0  # seconds until another process's commit invalidates caches
 T = TypeVar("T")
 Row = sqlite3.Row  # what reads return: columns by name, like a read-only mapping
@@ -35,11 +37,24 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self.generation = 0  # commits made through this Store, by any thread
-        self._generation_lock = threading.Lock()
+        # Group commit (see transaction): one writer connection and the batches riding on it.
+        self._writer: sqlite_utils.Database | None = None
+        self._writer_init = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._commit = threading.Condition()
+        self._open_batch = 1
+        self._batch_members = 0  # transactions released into the open batch
+        self._arriving = 0  # transactions waiting for the write lock
+        self._scopes: dict[str, int] = {}  # generations of scoped caches
+        self._durable = 0
+        self._committing = False
+        self._failures: dict[int, BaseException] = {}
 
     @property
     def db(self) -> sqlite_utils.Database:
-        """This thread's connection (opened on first use)."""
+        """This thread's connection, or the writer inside a transaction (to see its own writes)."""
+        if getattr(self._local, "writing", False):
+            return self._writer_db()
         db = getattr(self._local, "db", None)
         if db is None:
             db = self._local.db = sqlite_utils.Database(self._connect())
@@ -71,42 +86,172 @@ class Store:
             local.external_checked = now
         return local.external_version, self.generation
 
-    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def cached(self, key: Hashable, compute: Callable[[], T], *, scope: str | None = None) -> T:
         """`compute()`'s result, reused on this thread until the database changes.
 
-        For hot reads whose answer depends only on the database (a page of the catalogue):
-        any commit invalidates every entry (see `data_version` for commits by other processes).
+        For hot reads whose answer depends only on the database (a page of the catalogue).
+        Without a scope, any commit invalidates the entry; with one, only `changed(scope)` in
+        this process does. Commits by other processes invalidate both (see `data_version`).
         """
         local = self._local
-        version = self.data_version()
-        if getattr(local, "cache_version", None) != version:
-            local.cache, local.cache_version = {}, version
-        if key not in local.cache:
-            if len(local.cache) >= CACHE_ENTRIES:
-                local.cache.clear()
-            local.cache[key] = compute()
-        return local.cache[key]
+        external, generation = self.data_version()
+        version = (external, generation if scope is None else self._scopes.get(scope, 0))
+        caches = local.__dict__.setdefault("caches", {})
+        entry = caches.get(scope)
+        if entry is None or entry[0] != version:
+            entry = caches[scope] = (version, {})
+        cache = entry[1]
+        if key not in cache:
+            if len(cache) >= CACHE_ENTRIES:
+                cache.clear()
+            cache[key] = compute()
+        return cache[key]
+
+    def changed(self, scope: str) -> None:
+        """Invalidate the `scope` caches of this process (call after committing such a change)."""
+        with self._commit:
+            self._scopes[scope] = self._scopes.get(scope, 0) + 1
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
-        """All-or-nothing: commit when the block ends, roll back on any exception.
+        """All-or-nothing, and durable when it returns: commit on exit, roll back on any exception.
 
-        Nested use becomes a savepoint, so a service may call another service's write.
+        Group commit: every transaction runs on the one writer connection, inside a savepoint of
+        a shared SQLite transaction, and waits until a COMMIT covering it is on disk. Under load
+        many transactions share one COMMIT (one fsync) instead of queueing for one each; alone,
+        a transaction commits at once. Nested use becomes a savepoint of the caller's.
         """
-        db = self.db
-        if db.conn.in_transaction:
-            with db.atomic():
-                yield db
+        writer = self._writer_db()
+        if getattr(self._local, "writing", False):
+            with writer.atomic():
+                yield writer
             return
-        db.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.conn.execute("ROLLBACK")
-            raise
-        db.conn.execute("COMMIT")
-        with self._generation_lock:
-            self.generation += 1
+        self._arrive()
+        with self._write_lock:
+            self._arrived()
+            self._local.writing = True
+            try:
+                if not writer.conn.in_transaction:
+                    writer.conn.execute("BEGIN IMMEDIATE")
+                writer.conn.execute("SAVEPOINT txn")
+                try:
+                    yield writer
+                except BaseException:
+                    if not writer.conn.in_transaction:  # the error rolled back the whole shared transaction
+                        self._fail_open_batch(sqlite3.OperationalError("the write batch was rolled back"))
+                    elif self._batch_members:  # others' writes are in it: they will commit it
+                        writer.conn.execute("ROLLBACK TO txn")
+                        writer.conn.execute("RELEASE txn")
+                    else:  # nothing else in it: end it, so the database is not left locked
+                        writer.conn.execute("ROLLBACK")
+                    raise
+                writer.conn.execute("RELEASE txn")
+                self._batch_members += 1
+                batch = self._open_batch
+            finally:
+                self._local.writing = False
+        self._wait_until_durable(batch)
+
+    def write(self, sql: str, params: Any = ()) -> list[Row]:
+        """One statement, durable when this returns; rows of its RETURNING clause, if any.
+
+        The fast path of `transaction()` for the hottest writes: a single statement is atomic
+        by itself, so it joins the open batch without a savepoint of its own.
+        """
+        writer = self._writer_db()
+        if getattr(self._local, "writing", False):
+            return self._run(writer, sql, params)
+        self._arrive()
+        with self._write_lock:
+            self._arrived()
+            if not writer.conn.in_transaction:
+                writer.conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows = self._run(writer, sql, params)
+            except BaseException:
+                if not writer.conn.in_transaction:
+                    self._fail_open_batch(sqlite3.OperationalError("the write batch was rolled back"))
+                elif not self._batch_members:
+                    writer.conn.execute("ROLLBACK")
+                raise
+            self._batch_members += 1
+            batch = self._open_batch
+        self._wait_until_durable(batch)
+        return rows
+
+    @staticmethod
+    def _run(writer: sqlite_utils.Database, sql: str, params: Any) -> list[Row]:
+        cursor = writer.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, params).fetchall()
+
+    def _wait_until_durable(self, batch: int) -> None:
+        with self._commit:
+            while True:
+                if batch in self._failures:
+                    raise self._failures[batch]
+                if self._durable >= batch:
+                    return
+                if not self._committing:
+                    self._committing = True
+                    break
+                self._commit.wait()
+        # Let writers already waiting for the lock join this commit (for at most COMMIT_DELAY):
+        # one fsync for all of them instead of one each.
+        deadline = time.monotonic() + COMMIT_DELAY
+        while self._arriving and time.monotonic() < deadline:
+            time.sleep(0.0001)
+        error: BaseException | None = None
+        with self._write_lock:  # everyone who got in before us rides on this commit
+            committing = self._open_batch
+            self._open_batch += 1
+            self._batch_members = 0
+            writer = self._writer_db()
+            try:
+                if writer.conn.in_transaction:
+                    writer.conn.execute("COMMIT")
+            except BaseException as exc:
+                error = exc
+                if writer.conn.in_transaction:
+                    writer.conn.execute("ROLLBACK")
+        with self._commit:
+            self._committing = False
+            if error is None:
+                self._durable = committing
+                self.generation += 1
+            else:
+                self._record_failure(committing, error)
+            self._commit.notify_all()
+        if error is not None:
+            raise error
+
+    def _arrive(self) -> None:
+        with self._commit:
+            self._arriving += 1
+
+    def _arrived(self) -> None:
+        with self._commit:
+            self._arriving -= 1
+
+    def _fail_open_batch(self, error: BaseException) -> None:
+        """Called with the write lock held: the open batch is lost; its waiters get the error."""
+        with self._commit:
+            self._record_failure(self._open_batch, error)
+            self._open_batch += 1
+            self._batch_members = 0
+            self._commit.notify_all()
+
+    def _record_failure(self, batch: int, error: BaseException) -> None:
+        self._failures[batch] = error
+        for old in [b for b in self._failures if b < batch - 1000]:
+            del self._failures[old]
+
+    def _writer_db(self) -> sqlite_utils.Database:
+        if self._writer is None:
+            with self._writer_init:
+                if self._writer is None:
+                    self._writer = sqlite_utils.Database(self._connect())
+        return self._writer
 
     # Reads go straight to sqlite3: they are the hot path of every request, and need none of
     # sqlite-utils' savepoint guard around statements that only read.
@@ -133,6 +278,10 @@ class Store:
         if db is not None:
             db.close()
             self._local.db = None
+        if self._writer is not None:
+            with self._write_lock:
+                self._writer.close()
+                self._writer = None
 
     # -- migrations -------------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ _META = {
 _ERROR_TEXT = {
     "400": "Bad request: malformed JSON or a bad query parameter",
     "401": "Missing or wrong X-App-Id / X-Api-Key",
-    "403": "A publishable key tried to write",
+    "403": "Not allowed: a publishable key on a secret-key operation, or a rule (locked lesson, expired enrollment)",
     "404": "No such resource for this tenant",
     "409": "Conflict with the current state (taken slug, id mismatch)",
     "413": "Request body over the configured limit",
@@ -150,6 +150,8 @@ def _operation(route: Route) -> dict[str, Any]:
             op["parameters"].append({"name": name, "in": "query", "required": False, "schema": prop})
     if route.body:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(route.body.__name__)}}}
+    elif route.raw_body:
+        op["requestBody"] = {"required": True, "content": {route.raw_body: {"schema": {"type": "string"}}}}
 
     success = _success_schema(route.returns)
     responses: dict[str, Any] = {
@@ -159,13 +161,13 @@ def _operation(route: Route) -> dict[str, Any]:
     errors: list[str] = []
     if route.access != "public":
         errors += ["400", "401", "404"]
-        if route.access == "write":
+        if route.access == "secret":
             errors.append("403")
         if route.rate:
             errors.append("429")
     elif route.query:
         errors.append("400")
-    if route.body:
+    if route.body or route.raw_body:
         errors += ["400", "409", "413", "422"]
     for code in sorted(set(errors)):
         responses[code] = {"description": _ERROR_TEXT[code],

@@ -24,7 +24,9 @@ from university_local.tenancy.models import Principal, Tenant
 
 log = logging.getLogger("university_local")
 
-Access = Literal["public", "read", "write"]
+# public: no key. read: any key. learner: any key, and it may write (a learner's own actions:
+# enrolling, recording progress). secret: secret keys only.
+Access = Literal["public", "read", "learner", "secret"]
 JSON_CONTENT_TYPE = "application/json"
 
 
@@ -110,6 +112,7 @@ class Route:
     query: type[BaseModel] | None
     returns: Returns
     status: int
+    raw_body: str | None = None  # media type of a body the handler reads itself (e.g. text/csv)
 
     @property
     def openapi_path(self) -> str:
@@ -140,12 +143,13 @@ class Router:
         query: type[BaseModel] | None = None,
         status: int = 200,
         rate: str | None = None,
+        raw_body: str | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
             self.routes.append(
                 Route(method, path, handler, summary, self.tag, access,
                       rate or self.rate if access != "public" else None,
-                      body, query, returns, status)
+                      body, query, returns, status, raw_body)
             )
             return handler
 
@@ -155,13 +159,13 @@ class Router:
         return self.route("GET", path, **kw)
 
     def post(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        return self.route("POST", path, **{"access": "write", **kw})
+        return self.route("POST", path, **{"access": "secret", **kw})
 
     def patch(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        return self.route("PATCH", path, **{"access": "write", **kw})
+        return self.route("PATCH", path, **{"access": "secret", **kw})
 
     def delete(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        return self.route("DELETE", path, **{"access": "write", "status": 204, "returns": NOTHING, **kw})
+        return self.route("DELETE", path, **{"access": "secret", "status": 204, "returns": NOTHING, **kw})
 
 
 # -- serving -------------------------------------------------------------------------------
@@ -200,8 +204,9 @@ def _endpoint(route: Route, services: Services) -> Callable[..., bytes | str]:
                 principal = authenticate(services.store, req.get_header("X-App-Id"), req.get_header("X-Api-Key"))
                 if route.rate:
                     headers = services.limiter.hit(principal.key_id, route.rate)
-                if route.access == "write" and not principal.can_write:
-                    raise ApiError(403, "forbidden", "Publishable keys may only read; use a secret key to write.")
+                if route.access == "secret" and not principal.can_write:
+                    raise ApiError(403, "forbidden", "This needs a secret key; publishable keys may only read "
+                                                     "and act as a learner.")
             query = _parse_query(route.query) if route.query else None
             body = _parse_body(route.body, services.config.max_body_bytes) if route.body else None
             result = route.handler(Request(services, principal, query, body), **params)

@@ -109,7 +109,7 @@ class CourseAttributes(Attributes):
     duration_minutes: int = Field(description="Sum of the durations of the course's lessons.")
     module_count: int
     lesson_count: int
-    enrollment_count: int
+    enrollment_count: int = Field(description="Enrollments that are not cancelled.")
     rating: float | None = Field(description="Average learner rating; null until rated.")
     settings: CourseSettingsOut
     created_at: Timestamp

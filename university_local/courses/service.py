@@ -24,7 +24,7 @@ from university_local.tenancy.models import Tenant
 
 # The course resource is built as JSON by SQLite itself: a page of courses is then one row and
 # one step, which matters because every sqlite3 step releases and re-takes the GIL under load.
-# enrollment_count is 0 and rating null until the enrollments and ratings features exist.
+# rating is null until learners can rate courses.
 _RESOURCE_JSON = """json_object(
   'id', c.id,
   'type', 'course',
@@ -32,7 +32,8 @@ _RESOURCE_JSON = """json_object(
     'title', c.title, 'description', c.description, 'slug', c.slug, 'status', c.status,
     'thumbnail_url', c.thumbnail_url, 'category_id', c.category_id, 'instructor_id', c.instructor_id,
     'duration_minutes', c.duration_minutes, 'module_count', c.module_count, 'lesson_count', c.lesson_count,
-    'enrollment_count', 0, 'rating', NULL, 'settings', json(c.settings),
+    'enrollment_count', (SELECT COUNT(*) FROM enrollments e WHERE e.course_id = c.id AND e.status != 'cancelled'),
+    'rating', NULL, 'settings', json(c.settings),
     'created_at', c.created_at, 'updated_at', c.updated_at),
   'relationships', json_object(
     'instructor', json_object('data', json(CASE WHEN c.instructor_id IS NOT NULL

@@ -20,6 +20,7 @@ class LessonCreate(ApiModel):
     content: dict[str, Any] = Field(description="Shape depends on content_type (see the content schemas).")
     position: int | None = Position
     free_preview: bool = False
+    required: bool = Field(True, description="Needed to complete the course; optional lessons are not.")
 
 
 class LessonUpdate(ApiModel):
@@ -29,6 +30,7 @@ class LessonUpdate(ApiModel):
     content: dict[str, Any] = None  # type: ignore[assignment]
     position: int = Position  # type: ignore[assignment]
     free_preview: bool = None  # type: ignore[assignment]
+    required: bool = None  # type: ignore[assignment]
     module_id: str = Field(None, description="Move the lesson to another module of the same course.")  # type: ignore[assignment]
 
 
@@ -50,6 +52,7 @@ class LessonAttributes(Attributes):
     content: dict[str, Any]
     duration_minutes: int
     free_preview: bool
+    required: bool
     created_at: Timestamp
     updated_at: Timestamp
 

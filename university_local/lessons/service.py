@@ -63,7 +63,7 @@ def create_lesson(store: Store, tenant: Tenant, module_id: str, attrs: LessonCre
                 "title": attrs.title, "description": attrs.description, "position": position,
                 "content_type": attrs.content_type, "content": dumps(content),
                 "duration_minutes": duration_minutes(attrs.content_type, content),
-                "free_preview": int(attrs.free_preview),
+                "free_preview": int(attrs.free_preview), "required": int(attrs.required),
                 "created_at": now, "updated_at": now, "deleted_at": None,
             }
         )
@@ -84,8 +84,9 @@ def update_lesson(store: Store, tenant: Tenant, lesson_id: str, changes: dict[st
             content = clean_content(content_type, raw, embed_hosts(store, tenant.app_id))
             changes["content"] = dumps(content)
             changes["duration_minutes"] = duration_minutes(content_type, content)
-        if "free_preview" in changes:
-            changes["free_preview"] = int(changes["free_preview"])
+        for flag in ("free_preview", "required"):
+            if flag in changes:
+                changes[flag] = int(changes[flag])
         if "module_id" in changes and changes["module_id"] != current["module_id"]:
             _move_to_module(store, db, tenant, current, changes.pop("module_id"), changes.pop("position", None))
         else:
@@ -134,6 +135,7 @@ def lesson_resource(row: Row) -> dict[str, Any]:
     attributes = {name: row[name] for name in _ATTRIBUTES}
     attributes["content"] = raw_json(row["content"])
     attributes["free_preview"] = bool(row["free_preview"])
+    attributes["required"] = bool(row["required"])
     return resource(
         "lesson", row["id"], attributes,
         {"module": to_one("module", row["module_id"]), "course": to_one("course", row["course_id"])},

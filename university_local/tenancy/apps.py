@@ -47,3 +47,13 @@ def set_embed_hosts(store: Store, app_id: str, hosts: list[str] | None) -> tuple
     with store.transaction() as db:
         db.execute("UPDATE apps SET embed_hosts = ? WHERE id = ?", (cleaned, app_id))
     return embed_hosts(store, app_id)
+
+
+def auto_create_users(store: Store, app_id: str) -> bool:
+    return bool(store.scalar("SELECT auto_create_users FROM apps WHERE id = ?", (app_id,)))
+
+
+def set_auto_create_users(store: Store, app_id: str, enabled: bool) -> None:
+    ensure_app(store, app_id)
+    with store.transaction() as db:
+        db.execute("UPDATE apps SET auto_create_users = ? WHERE id = ?", (int(enabled), app_id))

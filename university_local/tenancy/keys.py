@@ -48,6 +48,7 @@ def create_key(
     }
     with store.transaction() as db:
         db.table("api_keys").insert(record)
+    store.changed("api_keys")
     return key, record
 
 
@@ -70,6 +71,7 @@ def revoke_key(store: Store, key_or_id: str) -> dict[str, Any]:
             f"UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE {column} = ?",
             (now_iso(), value),
         )
+    store.changed("api_keys")
     row = store.one(
         f"SELECT id, app_id, env, key_type, key_hint, label, created_at, revoked_at FROM api_keys WHERE {column} = ?",
         (value,),
@@ -86,6 +88,7 @@ def revoke_labelled(store: Store, app_id: str, label: str) -> int:
             "UPDATE api_keys SET revoked_at = ? WHERE app_id = ? AND label = ? AND revoked_at IS NULL",
             (now_iso(), app_id, label),
         )
+    store.changed("api_keys")
     return cursor.rowcount
 
 
@@ -97,10 +100,11 @@ def authenticate(store: Store, app_id: str | None, api_key: str | None) -> Princ
     if not app_id:
         raise ApiError(401, "missing_app_id", "Send your app id in the X-App-Id header.")
     key_hash = hash_key(api_key)
-    # Cached until the database changes, so a revocation takes effect on the next request.
-    row = store.cached(("api_key", key_hash), lambda: store.one(
+    # Cached until a key changes: at once for changes made by this process, within a second for
+    # another's (the CLI).
+    row = store.cached(key_hash, lambda: store.one(
         "SELECT id, app_id, env, key_type FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL", (key_hash,)
-    ))
+    ), scope="api_keys")
     if row is None or row["app_id"] != app_id:
         raise ApiError(401, "invalid_api_key", "The API key is unknown, revoked, or not for this app.",
                        title="Invalid API Key")

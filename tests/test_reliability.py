@@ -1,0 +1,119 @@
+"""A learner's work is never lost or double-counted: concurrency and kill -9."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+import httpx
+
+from tests.conftest import API, Api, make_tenant, start_server
+
+
+def _setup(api: Api, learners: int, lessons: int) -> tuple[dict, list[dict]]:
+    course = api.course()
+    module = api.module(course["id"])
+    made = [api.lesson(module["id"]) for _ in range(lessons)]
+    response = api.post("/enrollments/bulk", {"course_id": course["id"],
+                                              "user_ids": [f"p{n}" for n in range(learners)]})
+    assert response.json()["data"]["enrolled_count"] == learners
+    return course, made
+
+
+def test_fifty_threads_lose_nothing_and_complete_once(server) -> None:
+    tenant = make_tenant(server)
+    api = tenant.secret
+    learners, lessons = 5, 4
+    course, made = _setup(api, learners, lessons)
+    sent: dict[tuple[str, str], int] = {}
+    lock = threading.Lock()
+    failures: list[str] = []
+
+    def worker(n: int) -> None:
+        rng = random.Random(n)
+        client = httpx.Client(base_url=server.base + API, headers={"X-App-Id": tenant.app_id, "X-Api-Key": api.key},
+                              timeout=60)
+        for step in range(20):
+            user, lesson = f"p{rng.randrange(learners)}", made[rng.randrange(lessons)]["id"]
+            total = rng.randrange(1, 5000)
+            if rng.random() < 0.3:
+                response = client.post(f"/lessons/{lesson}/complete", json={"user_id": user, "time_spent_seconds": total})
+            else:
+                response = client.patch(f"/lessons/{lesson}/progress",
+                                        json={"user_id": user, "time_spent_seconds": total, "position": step})
+            if response.status_code != 200:
+                failures.append(response.text)
+                continue
+            with lock:
+                sent[(user, lesson)] = max(sent.get((user, lesson), 0), total)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    for n in range(learners):
+        user = f"p{n}"
+        progress = api.get(f"/progress/{course['id']}/users/{user}").json()["data"]["attributes"]
+        expected_seconds = sum(v for (u, _), v in sent.items() if u == user)
+        completed = progress["lessons_completed"]
+        assert len(completed) == len({c["lesson_id"] for c in completed})  # no duplicate completions
+        enrollment = api.get("/enrollments", params={"user_id": user}).json()["data"][0]["attributes"]
+        total_seconds = sum(
+            api.patch(f"/lessons/{lesson['id']}/progress", json={"user_id": user}).json()["data"]["attributes"]["time_spent_seconds"]
+            for lesson in made)
+        assert total_seconds == expected_seconds
+        assert enrollment["time_spent_minutes"] == expected_seconds // 60
+    events = server.store.scalar("SELECT COUNT(*) FROM events WHERE app_id = ? AND event_type = 'lesson.completed'",
+                                 (tenant.app_id,))
+    completions = server.store.scalar("SELECT COUNT(*) FROM lesson_progress WHERE app_id = ? AND completed_at IS NOT NULL",
+                                      (tenant.app_id,))
+    assert events == completions  # one lesson.completed per completion, never two
+
+
+def test_acknowledged_writes_survive_kill_9(tmp_path) -> None:
+    srv = start_server(tmp_path, {"UNIVERSITY_LOCAL_RATE_LIMITS": "off"})
+    tenant = make_tenant(srv)
+    api = tenant.secret
+    learners, lessons = 8, 5
+    _, made = _setup(api, learners, lessons)
+    acknowledged: dict[tuple[str, str], int] = {}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer(n: int) -> None:
+        client = httpx.Client(base_url=srv.base + API, headers={"X-App-Id": tenant.app_id, "X-Api-Key": api.key},
+                              timeout=10)
+        total = 0
+        while not stop.is_set():
+            total += 1
+            user, lesson = f"p{n % learners}", made[total % lessons]["id"]
+            try:
+                response = client.patch(f"/lessons/{lesson}/progress", json={"user_id": user, "time_spent_seconds": total * 7 + n})
+            except httpx.HTTPError:
+                return  # the server is gone
+            if response.status_code == 200:
+                with lock:
+                    key = (user, lesson)
+                    acknowledged[key] = max(acknowledged.get(key, 0), total * 7 + n)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    time.sleep(2.0)
+    srv.kill()
+    stop.set()
+    for t in threads:
+        t.join()
+    assert len(acknowledged) > 10
+    restarted = start_server(tmp_path, {"UNIVERSITY_LOCAL_RATE_LIMITS": "off"})
+    try:
+        store = restarted.store
+        for (user, lesson), seconds in acknowledged.items():
+            stored = store.scalar("SELECT time_spent_seconds FROM lesson_progress WHERE app_id = ? AND user_id = ? "
+                                  "AND lesson_id = ?", (tenant.app_id, user, lesson))
+            assert stored is not None and stored >= seconds, (user, lesson, stored, seconds)
+    finally:
+        restarted.stop()

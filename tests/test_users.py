@@ -1,0 +1,104 @@
+"""Users: accounts with hashed secrets, deactivation, and idempotent roster import."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tests.conftest import Api, Tenant, error_of, run_cli
+
+ROSTER = """id,display_name,email,role,pin
+stu-001,Amara Diallo,amara@example.org,learner,4821
+stu-002,Bilal Khan,,learner,
+stu-003,,nobody@example.org,learner,
+,Chen Wei,chen@example.org,learner,
+stu-004,Dana Ruiz,not-an-email,learner,
+stu-005,Eli Cohen,eli@example.org,wizard,
+,No Id Or Email,,learner,
+tch-001,Fatima Noor,fatima@example.org,instructor,
+"""
+
+
+def test_create_get_update_deactivate(api: Api, tenant: Tenant, server) -> None:
+    user = api.create("/users", "user", id="stu-9", display_name="Grace", email="grace@example.org", pin="1234")
+    assert user["id"] == "stu-9"
+    attrs = user["attributes"]
+    assert attrs == {**attrs, "display_name": "Grace", "role": "learner", "active": True, "sign_in": "pin"}
+    assert api.get("/users/stu-9").json()["data"] == user
+    generated = api.create("/users", "user", display_name="No id given")
+    assert generated["id"].startswith("user-")
+
+    dup = api.post("/users", {"data": {"type": "user", "attributes": {"id": "stu-9", "display_name": "Again"}}})
+    assert dup.status_code == 409 and error_of(dup)["code"] == "user_exists"
+    both = api.post("/users", {"data": {"type": "user", "attributes": {"display_name": "X", "pin": "1234",
+                                                                         "password": "long enough"}}})
+    assert both.status_code == 422
+    short_pin = api.post("/users", {"data": {"type": "user", "attributes": {"display_name": "X", "pin": "12"}}})
+    assert error_of(short_pin)["source"]["pointer"] == "/data/attributes/pin"
+
+    changed = api.update("/users/stu-9", "user", role="instructor", password="correct horse battery")
+    assert changed.json()["data"]["attributes"]["role"] == "instructor"
+    assert changed.json()["data"]["attributes"]["sign_in"] == "password"
+    assert api.delete("/users/stu-9").status_code == 204
+    gone = api.get("/users/stu-9").json()["data"]["attributes"]
+    assert gone["active"] is False and gone["deactivated_at"]
+    assert [u["id"] for u in api.get("/users", params={"active": "false"}).json()["data"]] == ["stu-9"]
+    back = api.update("/users/stu-9", "user", active=True).json()["data"]["attributes"]
+    assert back["active"] is True and back["deactivated_at"] is None
+
+    with sqlite3.connect(server.data_dir / "university.sqlite3") as db:
+        stored = db.execute("SELECT secret_hash FROM users WHERE id = 'stu-9' AND app_id = ?", (tenant.app_id,)).fetchone()[0]
+    assert stored.startswith("scrypt$") and "correct horse" not in stored
+
+
+def test_users_need_a_secret_key(tenant: Tenant) -> None:
+    pk = tenant.publishable
+    assert pk.get("/users").status_code == 403
+    assert pk.post("/users", {"data": {"type": "user", "attributes": {"display_name": "x"}}}).status_code == 403
+    assert error_of(tenant.secret.get("/users/nobody"))["code"] == "user_not_found"
+
+
+def test_roster_import_reports_bad_rows_and_is_idempotent(api: Api) -> None:
+    first = api.http.post("/users/import", content=ROSTER.encode(), headers={"Content-Type": "text/csv"})
+    assert first.status_code == 200, first.text
+    result = first.json()["data"]
+    assert (result["created"], result["updated"], result["unchanged"]) == (4, 0, 0)
+    errors = {(e["row"], e["field"]) for e in result["errors"]}
+    assert errors == {(4, "display_name"), (6, "email"), (7, "role"), (8, "id")}
+    users = {u["id"]: u["attributes"] for u in api.get("/users", params={"per_page": 100}).json()["data"]}
+    assert users["stu-001"]["sign_in"] == "pin" and users["tch-001"]["role"] == "instructor"
+    chen = [u for u in users.values() if u["email"] == "chen@example.org"]
+    assert len(chen) == 1
+
+    again = api.http.post("/users/import", content=ROSTER.encode()).json()["data"]
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 4)
+    assert len(api.get("/users", params={"per_page": 100}).json()["data"]) == 4
+
+    renamed = ROSTER.replace("Amara Diallo", "Amara D. Diallo")
+    third = api.http.post("/users/import", content=renamed.encode()).json()["data"]
+    assert (third["created"], third["updated"], third["unchanged"]) == (0, 1, 3)
+
+    headless = api.http.post("/users/import", content=b"just,some\nvalues,here\n")
+    assert headless.status_code == 422 and error_of(headless)["code"] == "invalid_roster"
+    binary = api.http.post("/users/import", content=b"\xff\xfe\x00bad")
+    assert binary.status_code == 400
+
+
+def test_roster_import_from_the_command_line(server, tenant: Tenant, tmp_path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("user_id,name,pin\ncli-1,Ike Obi,9999\ncli-2,Jo Park,12\n", encoding="utf-8")
+    first = run_cli(server.data_dir, "users", "import", str(roster), "--app", tenant.app_id, "--env", "test", check=False)
+    assert first.returncode == 1  # a row failed; the good one is in
+    assert '"created": 1' in first.stdout and '"row": 3' in first.stdout
+    assert tenant.secret.get("/users/cli-1").json()["data"]["attributes"]["display_name"] == "Ike Obi"
+    roster.write_text("user_id,name,pin\ncli-1,Ike Obi,9999\n", encoding="utf-8")
+    second = run_cli(server.data_dir, "users", "import", str(roster), "--app", tenant.app_id, "--env", "test")
+    assert '"unchanged": 1' in second.stdout
+
+
+def test_malformed_csv_is_a_clear_error(api: Api) -> None:
+    stray_carriage_return = api.http.post("/users/import", content=b"\r\xf3\x80\x8d\xa8I")
+    assert stray_carriage_return.status_code == 422
+    assert error_of(stray_carriage_return)["code"] == "invalid_roster"
+    quoted = api.http.post("/users/import", content=b'id,display_name\nq1,"Smith, Jo"\nq2,"unterminated\n')
+    assert quoted.status_code == 200
+    assert api.get("/users/q1").json()["data"]["attributes"]["display_name"] == "Smith, Jo"

@@ -1,0 +1,22 @@
+"""Scheduled work inside the server process (APScheduler). Every job is idempotent."""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from university_local.core.config import Config
+from university_local.core.db import Store
+from university_local.enrollments.service import expire_due
+from university_local.webhooks.delivery import Deliverer
+
+
+def start_jobs(store: Store, config: Config) -> BackgroundScheduler:
+    deliverer = Deliverer(store, max_attempts=config.webhook_max_attempts,
+                          retry_base_seconds=config.webhook_retry_seconds)
+    scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
+    scheduler.add_job(deliverer.run_once, "interval", seconds=config.webhook_poll_seconds, id="webhooks")
+    scheduler.add_job(expire_due, "interval", args=[store], seconds=config.expiry_interval_seconds, id="expiry")
+    scheduler.start()
+    return scheduler

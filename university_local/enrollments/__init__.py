@@ -1,0 +1,1 @@
+"""Enrollments: who takes which course, until when, and how far they have got."""

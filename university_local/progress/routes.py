@@ -1,0 +1,41 @@
+"""Progress endpoints: a learner's actions (publishable keys allowed) and the course view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from university_local.core.routing import Request, Router, one
+from university_local.progress import service
+from university_local.progress.models import LESSON_PROGRESS, PROGRESS, CompleteLesson, UpdatePosition
+
+router = Router("progress", rate="progress")
+
+
+@router.post("/lessons/<lesson_id>/complete", summary="Mark a lesson completed (idempotent)",
+             body=CompleteLesson, returns=one(LESSON_PROGRESS), access="learner")
+def complete_lesson(req: Request, lesson_id: str) -> dict[str, Any]:
+    b: CompleteLesson = req.body
+    return {"data": service.record(req.store, req.tenant, lesson_id, b.user_id, position=b.position,
+                                   time_spent_seconds=b.time_spent_seconds, complete=True,
+                                   published_only=req.published_only)}
+
+
+@router.patch("/lessons/<lesson_id>/progress", summary="Save position and time spent",
+              body=UpdatePosition, returns=one(LESSON_PROGRESS), access="learner")
+def update_progress(req: Request, lesson_id: str) -> dict[str, Any]:
+    b: UpdatePosition = req.body
+    return {"data": service.record(req.store, req.tenant, lesson_id, b.user_id, position=b.position,
+                                   time_spent_seconds=b.time_spent_seconds, complete=False,
+                                   published_only=req.published_only)}
+
+
+@router.get("/progress/<course_id>/users/<user_id>", summary="A learner's progress in a course",
+            returns=one(PROGRESS))
+def get_progress(req: Request, course_id: str, user_id: str) -> dict[str, Any]:
+    return {"data": service.course_progress(req.store, req.tenant, course_id, user_id)}
+
+
+@router.post("/progress/<course_id>/users/<user_id>/reset", summary="Reset a learner's progress in a course",
+             returns=one(PROGRESS))
+def reset_progress(req: Request, course_id: str, user_id: str) -> dict[str, Any]:
+    return {"data": service.reset(req.store, req.tenant, course_id, user_id)}

@@ -1,0 +1,214 @@
+"""Progress: record what learners do, and complete enrollments when the last required lesson is done.
+
+One transaction per call covers the lesson's progress row, the enrollment's activity and
+completion, and the events they cause. Totals only grow (see progress/models.py), so concurrent
+and repeated calls commute: whatever order they arrive in, the result is the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from university_local.core.clock import now_iso
+from university_local.core.db import Row, Store, loads
+from university_local.core.errors import ApiError, not_found
+from university_local.core.events import emit
+from university_local.enrollments.service import find_enrollment, required_counts
+from university_local.lessons.service import list_course_lessons
+from university_local.modules.service import list_modules
+from university_local.tenancy.models import Tenant
+
+_UPSERT = """
+INSERT INTO lesson_progress (app_id, env, user_id, lesson_id, course_id, position, furthest_position,
+                             time_spent_seconds, started_at, completed_at, updated_at)
+VALUES (:app, :env, :user, :lesson, :course, COALESCE(:position, 0), COALESCE(:position, 0),
+        COALESCE(:time, 0), :now, CASE WHEN :complete THEN :now END, :now)
+ON CONFLICT (app_id, env, user_id, lesson_id) DO UPDATE SET
+  position = COALESCE(:position, position),
+  furthest_position = MAX(furthest_position, COALESCE(:position, 0)),
+  time_spent_seconds = MAX(time_spent_seconds, COALESCE(:time, 0)),
+  completed_at = COALESCE(completed_at, CASE WHEN :complete THEN :now END),
+  updated_at = :now
+"""
+
+
+# Everything a progress write checks, in one read: the lesson and its lock, the learner's
+# enrollment and whether the lesson was already completed.
+_CONTEXT = """
+SELECT l.course_id, l.module_id, m.unlock_at, c.status AS course_status,
+       e.id AS enrollment_id, e.expires_at,
+       CASE WHEN e.status = 'active' AND e.expires_at IS NOT NULL AND e.expires_at <= :now
+            THEN 'expired' ELSE e.status END AS enrollment_status,
+       p.completed_at AS completed_before
+FROM lessons l
+JOIN modules m ON m.id = l.module_id
+JOIN courses c ON c.id = l.course_id
+LEFT JOIN enrollments e ON e.app_id = l.app_id AND e.env = l.env AND e.user_id = :user AND e.course_id = l.course_id
+LEFT JOIN lesson_progress p ON p.app_id = l.app_id AND p.env = l.env AND p.user_id = :user AND p.lesson_id = l.id
+WHERE l.app_id = :app AND l.env = :env AND l.id = :lesson
+  AND l.deleted_at IS NULL AND m.deleted_at IS NULL AND c.deleted_at IS NULL"""
+
+
+def record(store: Store, tenant: Tenant, lesson_id: str, user_id: str, *, position: int | None,
+           time_spent_seconds: int | None, complete: bool, published_only: bool) -> dict[str, Any]:
+    """Save a position and time, and with `complete` mark the lesson done (once).
+
+    Returns the lesson's progress resource. This is the hottest write of the server: a position
+    update is one read and one statement; a completion, which may emit events and complete
+    the enrollment, reads and writes inside one transaction so that it is counted once.
+    """
+    params = {"app": tenant.app_id, "env": tenant.env, "user": user_id, "lesson": lesson_id, "now": now_iso(),
+              "position": position, "time": time_spent_seconds, "complete": complete}
+    if not complete:
+        context = _check(store, params, published_only)
+        row = store.write(_UPSERT + " RETURNING *", {**params, "course": context["course_id"]})[0]
+        return lesson_progress_resource(row, context["enrollment_status"])
+    with store.transaction() as db:
+        context = _check(store, params, published_only)
+        course_id, status = context["course_id"], context["enrollment_status"]
+        row = store.write(_UPSERT + " RETURNING *", {**params, "course": course_id})[0]
+        if context["completed_before"] is None:
+            emit(db, tenant, "lesson.completed", "lesson_progress", f"{lesson_id}:{user_id}", {
+                "lesson_id": lesson_id, "module_id": context["module_id"], "course_id": course_id,
+                "user_id": user_id, "enrollment_id": context["enrollment_id"], "completed_at": params["now"],
+                "time_spent_seconds": row["time_spent_seconds"],
+            })
+            if status == "active" and _all_required_done(store, tenant, user_id, course_id):
+                _complete_enrollment(store, db, tenant, context["enrollment_id"], user_id, course_id, params["now"])
+                status = "completed"
+    return lesson_progress_resource(row, status)
+
+
+def _check(store: Store, params: dict[str, Any], published_only: bool) -> Row:
+    """The write's context, or the error that stops it: unknown lesson, locked, not enrolled, expired."""
+    context = store.one(_CONTEXT, params)
+    if context is None or (published_only and context["course_status"] != "published"):
+        raise not_found("lesson", params["lesson"])
+    if context["unlock_at"] and context["unlock_at"] > params["now"]:
+        raise ApiError(403, "lesson_locked", f"This lesson opens at {context['unlock_at']}.")
+    if context["enrollment_status"] in (None, "cancelled"):
+        raise ApiError(422, "not_enrolled", f"User '{params['user']}' is not enrolled in this lesson's course.",
+                       pointer="/user_id")
+    if context["enrollment_status"] == "expired":
+        raise ApiError(403, "enrollment_expired", f"The enrollment expired at {context['expires_at']}.")
+    return context
+
+
+def _all_required_done(store: Store, tenant: Tenant, user_id: str, course_id: str) -> bool:
+    total, done = required_counts(store, tenant, user_id, course_id)
+    return 0 < total <= done
+
+
+def _complete_enrollment(store: Store, db: Any, tenant: Tenant, enrollment_id: str, user_id: str,
+                         course_id: str, now: str) -> None:
+    db.execute("UPDATE enrollments SET status = 'completed', completed_at = ?, updated_at = ? WHERE id = ?",
+               (now, now, enrollment_id))
+    spent = store.scalar("SELECT COALESCE(SUM(time_spent_seconds), 0) FROM lesson_progress WHERE app_id = ? "
+                         "AND env = ? AND user_id = ? AND course_id = ?", (tenant.app_id, tenant.env, user_id, course_id))
+    emit(db, tenant, "enrollment.completed", "enrollment", enrollment_id, {
+        "enrollment_id": enrollment_id, "user_id": user_id, "course_id": course_id, "completed_at": now,
+        "final_score": None, "time_spent_hours": round(spent / 3600, 2), "certificate_id": None,
+    })
+
+
+def lesson_progress_resource(row: Row, enrollment_status: str) -> dict[str, Any]:
+    return {
+        "id": f"{row['lesson_id']}:{row['user_id']}",
+        "type": "lesson_progress",
+        "attributes": {
+            "lesson_id": row["lesson_id"], "course_id": row["course_id"], "user_id": row["user_id"],
+            "position": row["position"], "furthest_position": row["furthest_position"],
+            "time_spent_seconds": row["time_spent_seconds"], "completed": row["completed_at"] is not None,
+            "completed_at": row["completed_at"], "started_at": row["started_at"], "updated_at": row["updated_at"],
+            "enrollment_status": enrollment_status,
+        },
+    }
+
+
+def course_progress(store: Store, tenant: Tenant, course_id: str, user_id: str) -> dict[str, Any]:
+    """The spec's progress document for one learner in one course."""
+    enrollment = find_enrollment(store, tenant, user_id, course_id)
+    if enrollment is None:
+        raise not_found("enrollment", f"{user_id} in {course_id}")
+    lessons = list_course_lessons(store, tenant, course_id)
+    records = {r["lesson_id"]: r for r in store.all(
+        "SELECT * FROM lesson_progress WHERE app_id = ? AND env = ? AND user_id = ? AND course_id = ?",
+        (tenant.app_id, tenant.env, user_id, course_id))}
+    live = [r for lesson in lessons if (r := records.get(lesson["id"]))]
+
+    modules = []
+    for module in list_modules(store, tenant, course_id):
+        own = [lesson for lesson in lessons if lesson["module_id"] == module["id"]]
+        done = [records[lesson["id"]]["completed_at"] for lesson in own
+                if lesson["id"] in records and records[lesson["id"]]["completed_at"]]
+        modules.append({
+            "module_id": module["id"], "title": module["title"],
+            "progress": round(100 * len(done) / len(own), 1) if own else 0.0,
+            "completed_at": max(done) if own and len(done) == len(own) else None,
+        })
+
+    required = [lesson for lesson in lessons if lesson["required"]]
+    required_done = sum(1 for lesson in required if records.get(lesson["id"]) and records[lesson["id"]]["completed_at"])
+    status = enrollment["effective_status"]
+    if status == "active":
+        status = "in_progress" if live else "not_started"
+    return {
+        "id": f"progress-{enrollment['id'].removeprefix('enrollment-')}",
+        "type": "progress",
+        "attributes": {
+            "course_id": course_id,
+            "user_id": user_id,
+            "overall_progress": 100.0 if enrollment["effective_status"] == "completed"
+            else (round(100 * required_done / len(required), 1) if required else 0.0),
+            "status": status,
+            "modules": modules,
+            "lessons_completed": [
+                {"lesson_id": r["lesson_id"], "completed_at": r["completed_at"], "time_spent_seconds": r["time_spent_seconds"]}
+                for r in sorted((r for r in live if r["completed_at"]), key=lambda r: r["completed_at"])
+            ],
+            "current_lesson": _current_lesson(lessons, records),
+            "total_time_spent_minutes": sum(r["time_spent_seconds"] for r in live) // 60,
+            "started_at": min((r["started_at"] for r in live), default=None),
+            "last_activity_at": max((r["updated_at"] for r in live), default=None),
+        },
+    }
+
+
+def _current_lesson(lessons: list[Row], records: dict[str, Row]) -> dict[str, Any] | None:
+    """The unfinished lesson touched last, else the first not started, else none (all done)."""
+    unfinished = [records[lesson["id"]] for lesson in lessons
+                  if lesson["id"] in records and not records[lesson["id"]]["completed_at"]]
+    by_id = {lesson["id"]: lesson for lesson in lessons}
+    if unfinished:
+        latest = max(unfinished, key=lambda r: r["updated_at"])
+        return {"lesson_id": latest["lesson_id"], "position": latest["position"],
+                "total": _scale(by_id[latest["lesson_id"]])}
+    for lesson in lessons:
+        if lesson["id"] not in records:
+            return {"lesson_id": lesson["id"], "position": 0, "total": _scale(lesson)}
+    return None
+
+
+def _scale(lesson: Row) -> int:
+    if lesson["content_type"] in {"video", "embed"}:
+        return loads(lesson["content"]).get("duration_seconds") or 100
+    return 100
+
+
+def reset(store: Store, tenant: Tenant, course_id: str, user_id: str) -> dict[str, Any]:
+    """Forget a learner's progress in a course; a completed enrollment becomes active again."""
+    with store.transaction() as db:
+        enrollment = find_enrollment(store, tenant, user_id, course_id)
+        if enrollment is None:
+            raise not_found("enrollment", f"{user_id} in {course_id}")
+        cleared = db.execute("DELETE FROM lesson_progress WHERE app_id = ? AND env = ? AND user_id = ? AND course_id = ?",
+                             (tenant.app_id, tenant.env, user_id, course_id)).rowcount
+        now = now_iso()
+        if enrollment["status"] == "completed":
+            db.execute("UPDATE enrollments SET status = 'active', completed_at = NULL, updated_at = ? WHERE id = ?",
+                       (now, enrollment["id"]))
+        emit(db, tenant, "progress.reset", "enrollment", enrollment["id"], {
+            "enrollment_id": enrollment["id"], "user_id": user_id, "course_id": course_id,
+            "lessons_cleared": cleared, "reset_at": now,
+        })
+    return course_progress(store, tenant, course_id, user_id)

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, signed delivery from the outbox with retries, and a delivery log."""
