@@ -22,6 +22,7 @@ test: install
 
 bench: install
 	$(BIN)/python bench/catalogue.py
+	$(BIN)/python bench/progress.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
