@@ -33,9 +33,6 @@ def uwsgi_args(config: Config) -> list[str]:
         "--lazy-apps", "--single-interpreter", "--need-app",
         "--listen", str(_listen_backlog()),
         "--buffer-size", str(MAX_HEADER_BYTES),
-        # Classroom Wi-Fi is slow: give clients a minute per read or write (uWSGI's default is 4 s),
-        # which is also how long an idle keep-alive connection stays open.
-        "--socket-timeout", "60",
         "--die-on-term", "--no-orphans",  # a worker never outlives its master (and its port)
         # Both signals drain: stop accepting, finish in-flight requests, then exit.
         "--hook-master-start", "unix_signal:2 gracefully_kill_them_all",
