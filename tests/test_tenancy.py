@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import httpx
@@ -114,3 +115,23 @@ def test_keys_are_stored_hashed(server, tenant: Tenant) -> None:
     with sqlite3.connect(server.data_dir / "university.sqlite3") as db:
         dump = "\n".join(db.iterdump())
     assert tenant.secret.key not in dump and tenant.publishable.key not in dump
+
+
+def test_a_refused_request_leaves_the_connection_usable(server) -> None:
+    """401 answers before the body is read; the body, arriving late, must not be taken for a request."""
+    import json
+    import socket
+
+    port = int(server.base.rsplit(":", 1)[1])
+    body = json.dumps({"data": {"type": "course", "attributes": {"title": "late body"}}}).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall((f"POST {API}/courses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      f"Content-Length: {len(body)}\r\n\r\n").encode())
+        time.sleep(0.3)
+        sock.sendall(body)
+        time.sleep(0.3)
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert re.findall(rb"HTTP/1.1 (\d{3})", received) == [b"401", b"200"], received[:400]

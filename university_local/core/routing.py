@@ -212,6 +212,7 @@ def _endpoint(route: Route, services: Services) -> Callable[..., bytes | str]:
             result = route.handler(Request(services, principal, query, body), **params)
             return render(route.status, result, headers)
         except ApiError as err:
+            _finish_reading_body(services.config.max_body_bytes, headers)
             return render_error(err, headers)
         except Exception:  # an unexpected fault: log it, answer a JSON 500, keep serving
             log.exception("unhandled error on %s %s", route.method, route.path)
@@ -220,6 +221,19 @@ def _endpoint(route: Route, services: Services) -> Callable[..., bytes | str]:
 
     endpoint.__name__ = route.handler.__name__
     return endpoint
+
+
+def _finish_reading_body(max_bytes: int, headers: dict[str, str]) -> None:
+    """An error may answer before the body was read. Left unread, its bytes would be taken for
+    the next request on a keep-alive connection; so read it, or close the connection if it is
+    too large to bother."""
+    request = bottle.request
+    if request.content_length <= 0 or "bottle.request.body" in request.environ:
+        return
+    if request.content_length > max_bytes:
+        headers["Connection"] = "close"
+    else:
+        request.body.read()
 
 
 def _parse_query(model: type[BaseModel]) -> BaseModel:
