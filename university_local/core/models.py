@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from university_local.core.clock import to_iso
 
@@ -23,7 +23,13 @@ class Attributes(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _utc(value: datetime) -> str:
+def _utc(raw: object) -> str:
+    if not isinstance(raw, str):
+        raise ValueError("must be an ISO 8601 date-time string")
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date-time, e.g. 2030-01-31T09:00:00Z") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     try:
@@ -36,7 +42,7 @@ def _utc(value: datetime) -> str:
 
 
 # A date-time in, normalised to the stored UTC `...Z` string; naive times are taken as UTC.
-UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+UtcDateTime = Annotated[str, BeforeValidator(_utc), Field(json_schema_extra={"format": "date-time"})]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 

@@ -57,7 +57,8 @@ def record(store: Store, tenant: Tenant, lesson_id: str, user_id: str, *, positi
     update is one read and one statement; a completion, which may emit events and complete
     the enrollment, reads and writes inside one transaction so that it is counted once.
     """
-    params = {"app": tenant.app_id, "env": tenant.env, "user": user_id, "lesson": lesson_id, "now": now_iso(),
+    now = now_iso()
+    params = {"app": tenant.app_id, "env": tenant.env, "user": user_id, "lesson": lesson_id, "now": now,
               "position": position, "time": time_spent_seconds, "complete": complete}
     if not complete:
         context = _check(store, params, published_only)
@@ -70,11 +71,11 @@ def record(store: Store, tenant: Tenant, lesson_id: str, user_id: str, *, positi
         if context["completed_before"] is None:
             emit(db, tenant, "lesson.completed", "lesson_progress", f"{lesson_id}:{user_id}", {
                 "lesson_id": lesson_id, "module_id": context["module_id"], "course_id": course_id,
-                "user_id": user_id, "enrollment_id": context["enrollment_id"], "completed_at": params["now"],
+                "user_id": user_id, "enrollment_id": context["enrollment_id"], "completed_at": now,
                 "time_spent_seconds": row["time_spent_seconds"],
             })
             if status == "active" and _all_required_done(store, tenant, user_id, course_id):
-                _complete_enrollment(store, db, tenant, context["enrollment_id"], user_id, course_id, params["now"])
+                _complete_enrollment(store, db, tenant, context["enrollment_id"], user_id, course_id, now)
                 status = "completed"
     return lesson_progress_resource(row, status)
 

@@ -24,10 +24,10 @@ class WebhookCreate(ApiModel):
 
 class WebhookUpdate(ApiModel):
     url: WebUrl = None  # type: ignore[assignment]
-    events: list[EventType] = Field(None, min_length=1)  # type: ignore[assignment]
+    events: list[EventType] = Field(None, min_length=1)  # type: ignore[assignment,arg-type]
     secret: str = Field(None, min_length=16, max_length=256)  # type: ignore[assignment]
     description: str | None = Field(None, max_length=500)
-    status: Literal["active", "disabled"] = Field(None, description="disabled stops new deliveries; "  # type: ignore[assignment]
+    status: Literal["active", "disabled"] = Field(None, description="disabled stops new deliveries; "  # type: ignore[assignment,arg-type]
                                                                     "active resumes (and clears failing)")
 
 
