@@ -9,11 +9,13 @@ cost one fsync per request.
 
 from __future__ import annotations
 
+import queue
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,6 +48,8 @@ class Store:
         self._batch_members = 0  # transactions released into the open batch
         self._arriving = 0  # transactions waiting for the write lock
         self._scopes: dict[str, int] = {}  # generations of scoped caches
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()  # single statements for the writer thread
+        self._writer_thread: threading.Thread | None = None
         self._durable = 0
         self._committing = False
         self._failures: dict[int, BaseException] = {}
@@ -155,29 +159,65 @@ class Store:
     def write(self, sql: str, params: Any = ()) -> list[Row]:
         """One statement, durable when this returns; rows of its RETURNING clause, if any.
 
-        The fast path of `transaction()` for the hottest writes: a single statement is atomic
-        by itself, so it joins the open batch without a savepoint of its own.
+        The fast path for the hottest writes. The statement is handed to the writer thread,
+        which runs every statement waiting at that moment and commits them together. A single
+        statement is atomic by itself, so none needs a savepoint; and request threads never
+        hold the write lock while they wait for the GIL, which under load would make every
+        other writer wait too.
         """
-        writer = self._writer_db()
-        if getattr(self._local, "writing", False):
-            return self._run(writer, sql, params)
-        self._arrive()
-        with self._write_lock:
-            self._arrived()
-            if not writer.conn.in_transaction:
-                writer.conn.execute("BEGIN IMMEDIATE")
-            try:
-                rows = self._run(writer, sql, params)
-            except BaseException:
-                if not writer.conn.in_transaction:
-                    self._fail_open_batch(sqlite3.OperationalError("the write batch was rolled back"))
-                elif not self._batch_members:
-                    writer.conn.execute("ROLLBACK")
-                raise
-            self._batch_members += 1
-            batch = self._open_batch
-        self._wait_until_durable(batch)
-        return rows
+        if getattr(self._local, "writing", False):  # inside a transaction: part of it
+            return self._run(self._writer_db(), sql, params)
+        job = _Job(sql, params)
+        with self._writer_init:
+            if self._writer_thread is None:
+                self._writer_thread = threading.Thread(target=self._write_jobs, name="sqlite-writer", daemon=True)
+                self._writer_thread.start()
+        self._jobs.put(job)
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return job.rows
+
+    def _write_jobs(self) -> None:
+        """The writer thread: run what is queued, commit it as one batch, wake the writers."""
+        while True:
+            jobs = [self._jobs.get()]
+            while not self._jobs.empty():
+                jobs.append(self._jobs.get_nowait())
+            error: BaseException | None = None
+            with self._write_lock:
+                writer = self._writer_db()
+                committing = self._open_batch
+                try:
+                    if not writer.conn.in_transaction:
+                        writer.conn.execute("BEGIN IMMEDIATE")
+                    for job in jobs:
+                        try:
+                            job.rows = self._run(writer, job.sql, job.params)
+                        except sqlite3.Error as exc:
+                            job.error = exc
+                            if not writer.conn.in_transaction:  # the error took the batch with it
+                                raise
+                    self._open_batch += 1
+                    self._batch_members = 0
+                    writer.conn.execute("COMMIT")
+                except BaseException as exc:
+                    error = exc
+                    if writer.conn.in_transaction:
+                        writer.conn.execute("ROLLBACK")
+                    self._open_batch = committing + 1
+                    self._batch_members = 0
+            with self._commit:
+                if error is None:
+                    self._durable = max(self._durable, committing)
+                    self.generation += 1
+                else:
+                    self._record_failure(committing, error)
+                self._commit.notify_all()
+            for job in jobs:
+                if error is not None and job.error is None:
+                    job.error = error
+                job.done.set()
 
     @staticmethod
     def _run(writer: sqlite_utils.Database, sql: str, params: Any) -> list[Row]:
@@ -316,6 +356,17 @@ def _migration_scripts() -> list[tuple[int, str]]:
         if name.endswith(".sql") and name[:4].isdigit():
             scripts.append((int(name[:4]), entry.read_text(encoding="utf-8")))
     return sorted(scripts)
+
+
+@dataclass
+class _Job:
+    """A statement for the writer thread, and its outcome."""
+
+    sql: str
+    params: Any
+    rows: list[Row] = field(default_factory=list)
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 def dumps(value: Any) -> str:

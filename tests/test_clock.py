@@ -1,0 +1,82 @@
+"""Expiry with an injectable clock: the real app on a loopback WSGI server, time moved by the test."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+
+from tests.conftest import Api
+from university_local.app import create_app
+from university_local.core import clock
+from university_local.core.config import Config
+from university_local.enrollments.service import expire_due
+from university_local.tenancy.keys import create_key
+
+
+class Quiet(WSGIRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def timeline(tmp_path) -> Iterator[tuple[Api, object, list[datetime]]]:
+    now = [datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)]
+    clock.set_clock(lambda: now[0])
+    config = Config(data_dir=tmp_path, rate_limits=None, jobs=False)
+    app = create_app(config)
+    store = app.config["university.services"].store
+    key, _ = create_key(store, "clock-app", "test", "secret")
+    server = make_server("127.0.0.1", 0, app, handler_class=Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Api(f"http://127.0.0.1:{server.server_port}", "clock-app", key), store, now
+    finally:
+        server.shutdown()
+        clock.set_clock(lambda: datetime.now(timezone.utc))
+
+
+def test_expiry_follows_the_clock(timeline) -> None:
+    api, store, now = timeline
+    course = api.course()
+    lesson = api.lesson(api.module(course["id"])["id"])
+    ends = (now[0] + timedelta(days=30)).isoformat()
+    enrollment = api.post("/enrollments", {"data": {"type": "enrollment", "attributes": {
+        "user_id": "term-1", "course_id": course["id"], "expires_at": ends}}}).json()["data"]
+    assert enrollment["attributes"]["expires_at"] == "2030-01-31T09:00:00.000Z"
+    assert api.post(f"/lessons/{lesson['id']}/complete",
+                    {"user_id": "term-1"}).status_code == 200
+
+    now[0] += timedelta(days=29, hours=23)
+    assert api.get(f"/enrollments/{enrollment['id']}").json()["data"]["attributes"]["status"] in ("active", "completed")
+
+    # A second learner whose enrollment runs out while the first has completed.
+    other = api.post("/enrollments", {"data": {"type": "enrollment", "attributes": {
+        "user_id": "term-2", "course_id": course["id"], "expires_at": (now[0] + timedelta(hours=2)).isoformat()}}}).json()["data"]
+    now[0] += timedelta(hours=3)
+    # Expired on read the moment it passes, before any job has run...
+    assert api.get(f"/enrollments/{other['id']}").json()["data"]["attributes"]["status"] == "expired"
+    refused = api.patch(f"/lessons/{lesson['id']}/progress", {"user_id": "term-2", "position": 1})
+    assert refused.status_code == 403 and refused.json()["errors"][0]["code"] == "enrollment_expired"
+    # ...then the job stores it and emits the event, once however often it runs.
+    assert expire_due(store) == 1
+    assert expire_due(store) == 0
+    events = store.all("SELECT record_id FROM events WHERE event_type = 'enrollment.expired'")
+    assert [e["record_id"] for e in events] == [other["id"]]
+    # A completed enrollment does not expire.
+    assert api.get(f"/enrollments/{enrollment['id']}").json()["data"]["attributes"]["status"] == "completed"
+
+
+def test_drip_unlock_follows_the_clock(timeline) -> None:
+    api, _, now = timeline
+    course = api.course()
+    module = api.module(course["id"], unlock_at=(now[0] + timedelta(days=7)).isoformat())
+    lesson = api.lesson(module["id"])
+    api.post("/enrollments", {"data": {"type": "enrollment", "attributes": {"user_id": "d", "course_id": course["id"]}}})
+    assert api.post(f"/lessons/{lesson['id']}/complete", {"user_id": "d"}).status_code == 403
+    now[0] += timedelta(days=7, seconds=1)
+    assert api.post(f"/lessons/{lesson['id']}/complete", {"user_id": "d"}).status_code == 200
