@@ -21,13 +21,9 @@ PositionField = Field(None, ge=0, le=100_000_000, description="Where the learner
                                                                "or percent scrolled.")
 
 
-class CompleteLesson(ApiModel):
-    user_id: str = UserRef
-    time_spent_seconds: int | None = Seconds
-    position: int | None = PositionField
+class ProgressReport(ApiModel):
+    """The body of both `complete` and `progress`: who, where, and their total time so far."""
 
-
-class UpdatePosition(ApiModel):
     user_id: str = UserRef
     position: int | None = PositionField
     time_spent_seconds: int | None = Seconds

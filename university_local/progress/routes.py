@@ -6,26 +6,27 @@ from typing import Any
 
 from university_local.core.routing import Request, Router, one
 from university_local.progress import service
-from university_local.progress.models import LESSON_PROGRESS, PROGRESS, CompleteLesson, UpdatePosition
+from university_local.progress.models import LESSON_PROGRESS, PROGRESS, ProgressReport
 
 router = Router("progress", rate="progress")
 
 
 @router.post("/lessons/<lesson_id>/complete", summary="Mark a lesson completed (idempotent)",
-             body=CompleteLesson, returns=one(LESSON_PROGRESS), access="learner")
+             body=ProgressReport, returns=one(LESSON_PROGRESS), access="learner")
 def complete_lesson(req: Request, lesson_id: str) -> dict[str, Any]:
-    b: CompleteLesson = req.body
-    return {"data": service.record(req.store, req.tenant, lesson_id, b.user_id, position=b.position,
-                                   time_spent_seconds=b.time_spent_seconds, complete=True,
-                                   published_only=req.published_only)}
+    return _record(req, lesson_id, complete=True)
 
 
 @router.patch("/lessons/<lesson_id>/progress", summary="Save position and time spent",
-              body=UpdatePosition, returns=one(LESSON_PROGRESS), access="learner")
+              body=ProgressReport, returns=one(LESSON_PROGRESS), access="learner")
 def update_progress(req: Request, lesson_id: str) -> dict[str, Any]:
-    b: UpdatePosition = req.body
+    return _record(req, lesson_id, complete=False)
+
+
+def _record(req: Request, lesson_id: str, *, complete: bool) -> dict[str, Any]:
+    b: ProgressReport = req.body
     return {"data": service.record(req.store, req.tenant, lesson_id, b.user_id, position=b.position,
-                                   time_spent_seconds=b.time_spent_seconds, complete=False,
+                                   time_spent_seconds=b.time_spent_seconds, complete=complete,
                                    published_only=req.published_only)}
 
 
