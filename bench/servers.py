@@ -22,15 +22,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from catalogue import seed  # noqa: E402
 from common import CLI, ROOT, Server, _wait_healthy, free_port, print_table, wrk  # noqa: E402
 
+from university_local.core.config import Config  # noqa: E402
+from university_local.server import uwsgi_args  # noqa: E402
+
 APP = "university_local.wsgi:application"
 
 
 def commands(port: int, threads: int) -> dict[str, list[str]]:
     py = sys.executable
+    production = Config(host="127.0.0.1", port=port, threads=threads)
     return {
-        "uwsgi": [py, "-c", "import pyuwsgi, sys; pyuwsgi.run(sys.argv[1:])", "--http11-socket",
-                  f"127.0.0.1:{port}", "--module", APP, "--master", "--processes", "1", "--threads", str(threads),
-                  "--enable-threads", "--lazy-apps", "--disable-logging"],
+        # uWSGI exactly as `university-local serve` runs it.
+        "uwsgi": [py, "-c", "import pyuwsgi, sys; pyuwsgi.run(sys.argv[1:])", *uwsgi_args(production)],
         "waitress": [py, "-m", "waitress", f"--listen=127.0.0.1:{port}", f"--threads={threads}", APP],
         "gunicorn": [py, "-m", "gunicorn", "-k", "gthread", "-w", "1", f"--threads={threads}",
                      "-b", f"127.0.0.1:{port}", APP],

@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from tests.conftest import API, Api, make_tenant, start_server
+from tests.conftest import Api, make_tenant, start_server
 
 
 def _setup(api: Api, learners: int, lessons: int) -> tuple[dict, list[dict]]:
@@ -32,8 +32,7 @@ def test_fifty_threads_lose_nothing_and_complete_once(server) -> None:
 
     def worker(n: int) -> None:
         rng = random.Random(n)
-        client = httpx.Client(base_url=server.base + API, headers={"X-App-Id": tenant.app_id, "X-Api-Key": api.key},
-                              timeout=60)
+        client = tenant.with_key(api.key).http
         for step in range(20):
             user, lesson = f"p{rng.randrange(learners)}", made[rng.randrange(lessons)]["id"]
             total = rng.randrange(1, 5000)
@@ -84,8 +83,7 @@ def test_acknowledged_writes_survive_kill_9(tmp_path) -> None:
     stop = threading.Event()
 
     def writer(n: int) -> None:
-        client = httpx.Client(base_url=srv.base + API, headers={"X-App-Id": tenant.app_id, "X-Api-Key": api.key},
-                              timeout=10)
+        client = tenant.with_key(api.key).http
         total = 0
         while not stop.is_set():
             total += 1

@@ -24,9 +24,8 @@ MAX_HEADER_BYTES = 32768
 
 
 def uwsgi_args(config: Config) -> list[str]:
-    """The uWSGI command line for `config`: one process, `config.threads` threads."""
+    """uWSGI's arguments for `config`: one process, `config.threads` threads."""
     return [
-        "uwsgi",
         "--http11-socket", f"{config.host}:{config.port}",  # HTTP/1.1 with keep-alive
         "--module", "university_local.wsgi:application",
         "--master", "--processes", "1", "--threads", str(config.threads), "--enable-threads",
@@ -48,7 +47,7 @@ def serve(config: Config) -> None:
     import pyuwsgi
 
     os.environ.update(config.to_env())
-    pyuwsgi.run(uwsgi_args(config)[1:])
+    pyuwsgi.run(uwsgi_args(config))
 
 
 def _listen_backlog() -> int:

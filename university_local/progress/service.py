@@ -1,8 +1,9 @@
 """Progress: record what learners do, and complete enrollments when the last required lesson is done.
 
-One transaction per call covers the lesson's progress row, the enrollment's activity and
-completion, and the events they cause. Totals only grow (see progress/models.py), so concurrent
-and repeated calls commute: whatever order they arrive in, the result is the same.
+A completion is one transaction covering the lesson's progress row, the enrollment's completion
+and the events they cause; a position update is a single statement. Totals only grow (see
+progress/models.py), so concurrent and repeated calls commute: whatever order they arrive in,
+the result is the same.
 """
 
 from __future__ import annotations
