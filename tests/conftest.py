@@ -177,3 +177,14 @@ def error_of(response: httpx.Response) -> dict[str, Any]:
     assert {"status", "code", "title", "detail"} <= set(first)
     assert first["status"] == str(response.status_code)
     return first
+
+
+def eventually(check: Any, timeout: float = 20, interval: float = 0.05) -> Any:
+    """Poll `check` until it returns something truthy; background work (webhook delivery, expiry)
+    finishes a moment after the effect a test can observe first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)

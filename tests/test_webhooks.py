@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.conftest import Api, error_of, make_tenant, start_server
+from tests.conftest import Api, error_of, eventually, make_tenant, start_server
 from tests.receiver import Receiver, verify
 
 SECRET = "s3cret-shared-with-the-receiver"
@@ -73,7 +73,11 @@ def test_events_arrive_signed_and_in_order(fast_server, receiver) -> None:
     assert completed["enrollment_id"] == enrollment["id"] and completed["user_id"] == "ana"
     assert completed["course_id"] == course["id"] and completed["completed_at"]
     assert completed["time_spent_hours"] == 0.05
-    log = api.get(f"/webhooks/{hook['id']}/deliveries").json()
+    # The receiver answers before the server records the answer.
+    def all_delivered() -> dict | None:
+        log = api.get(f"/webhooks/{hook['id']}/deliveries").json()
+        return log if {d["attributes"]["status"] for d in log["data"]} == {"delivered"} else None
+    log = eventually(all_delivered) or api.get(f"/webhooks/{hook['id']}/deliveries").json()
     assert log["meta"]["total"] == 4
     assert {d["attributes"]["status"] for d in log["data"]} == {"delivered"}
     assert log["data"][0]["attributes"]["response_status"] == 200
@@ -104,8 +108,10 @@ def test_retries_after_the_receiver_was_down(fast_server) -> None:
     course, _ = learning_setup(api, 1)
     for user in ("a", "b", "c"):
         enroll(api, user, course["id"])
-    time.sleep(0.8)
-    pending = api.get(f"/webhooks/{hook['id']}/deliveries", params={"status": "pending"}).json()["data"]
+    def pending_after_a_failed_try() -> list[dict]:
+        rows = api.get(f"/webhooks/{hook['id']}/deliveries", params={"status": "pending"}).json()["data"]
+        return rows if len(rows) == 3 and any(d["attributes"]["last_error"] for d in rows) else []
+    pending = eventually(pending_after_a_failed_try, timeout=10)
     assert len(pending) == 3
     assert max(d["attributes"]["attempts"] for d in pending) >= 1
     assert any("ConnectError" in (d["attributes"]["last_error"] or "") for d in pending)
@@ -145,8 +151,8 @@ def test_a_failing_receiver_is_marked_and_does_not_block_others(fast_server, rec
         broken.status = 200
         enroll(api, "z", course["id"])
         broken.wait_for(1)
-        time.sleep(0.3)
-        assert api.get(f"/webhooks/{bad['id']}").json()["data"]["attributes"]["status"] == "active"
+        assert eventually(lambda: api.get(f"/webhooks/{bad['id']}").json()["data"]["attributes"]["status"]
+                          == "active")
     finally:
         broken.stop()
 
