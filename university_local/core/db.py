@@ -173,7 +173,7 @@ class Store:
                 self._writer_thread = threading.Thread(target=self._write_jobs, name="sqlite-writer", daemon=True)
                 self._writer_thread.start()
         self._jobs.put(job)
-        job.done.wait()
+        job.done.acquire()
         if job.error is not None:
             raise job.error
         return job.rows
@@ -217,7 +217,7 @@ class Store:
             for job in jobs:
                 if error is not None and job.error is None:
                     job.error = error
-                job.done.set()
+                job.done.release()
 
     @staticmethod
     def _run(writer: sqlite_utils.Database, sql: str, params: Any) -> list[Row]:
@@ -358,6 +358,12 @@ def _migration_scripts() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
+def _held_lock() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass
 class _Job:
     """A statement for the writer thread, and its outcome."""
@@ -366,7 +372,9 @@ class _Job:
     params: Any
     rows: list[Row] = field(default_factory=list)
     error: BaseException | None = None
-    done: threading.Event = field(default_factory=threading.Event)
+    # Held until the job is done: the waiter blocks on acquiring it, the writer releases it.
+    # A bare lock costs one futex wait and one wake; an Event adds a Condition round trip.
+    done: threading.Lock = field(default_factory=_held_lock)
 
 
 def dumps(value: Any) -> str:
