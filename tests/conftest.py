@@ -8,15 +8,21 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import httpx
 import pytest
 
+from university_local.app import create_app
+from university_local.core import clock
+from university_local.core.config import Config
 from university_local.core.db import Store
 from university_local.tenancy.keys import create_key
 
@@ -188,3 +194,38 @@ def eventually(check: Any, timeout: float = 20, interval: float = 0.05) -> Any:
         if result or time.monotonic() > deadline:
             return result
         time.sleep(interval)
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@dataclass
+class Timeline:
+    """The real app on a loopback WSGI server in this process, with a clock the test moves:
+    `now[0] += timedelta(...)`. `learner` is a publishable-key client of the same tenant."""
+
+    api: Api
+    learner: Api
+    store: Store
+    now: list[datetime]
+
+
+@pytest.fixture
+def timeline(tmp_path: Path) -> Iterator[Timeline]:
+    now = [datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)]
+    clock.set_clock(lambda: now[0])
+    app = create_app(Config(data_dir=tmp_path, rate_limits=None, jobs=False))
+    store = app.config["university.services"].store
+    sk, _ = create_key(store, "clock-app", "test", "secret")
+    pk, _ = create_key(store, "clock-app", "test", "publishable")
+    server = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        yield Timeline(Api(base, "clock-app", sk), Api(base, "clock-app", pk), store, now)
+    finally:
+        server.shutdown()
+        clock.set_clock(lambda: datetime.now(timezone.utc))

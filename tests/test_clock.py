@@ -2,46 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
-from wsgiref.simple_server import WSGIRequestHandler, make_server
+from datetime import timedelta
 
-import pytest
-
-from tests.conftest import Api
-from university_local.app import create_app
-from university_local.core import clock
-from university_local.core.config import Config
+from tests.conftest import Timeline
 from university_local.enrollments.service import expire_due
-from university_local.tenancy.keys import create_key
 
 
-class Quiet(WSGIRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def timeline(tmp_path) -> Iterator[tuple[Api, object, list[datetime]]]:
-    now = [datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)]
-    clock.set_clock(lambda: now[0])
-    config = Config(data_dir=tmp_path, rate_limits=None, jobs=False)
-    app = create_app(config)
-    store = app.config["university.services"].store
-    key, _ = create_key(store, "clock-app", "test", "secret")
-    server = make_server("127.0.0.1", 0, app, handler_class=Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Api(f"http://127.0.0.1:{server.server_port}", "clock-app", key), store, now
-    finally:
-        server.shutdown()
-        clock.set_clock(lambda: datetime.now(timezone.utc))
-
-
-def test_expiry_follows_the_clock(timeline) -> None:
-    api, store, now = timeline
+def test_expiry_follows_the_clock(timeline: Timeline) -> None:
+    api, store, now = timeline.api, timeline.store, timeline.now
     course = api.course()
     lesson = api.lesson(api.module(course["id"])["id"])
     ends = (now[0] + timedelta(days=30)).isoformat()
@@ -71,8 +39,8 @@ def test_expiry_follows_the_clock(timeline) -> None:
     assert api.get(f"/enrollments/{enrollment['id']}").json()["data"]["attributes"]["status"] == "completed"
 
 
-def test_drip_unlock_follows_the_clock(timeline) -> None:
-    api, _, now = timeline
+def test_drip_unlock_follows_the_clock(timeline: Timeline) -> None:
+    api, now = timeline.api, timeline.now
     course = api.course()
     module = api.module(course["id"], unlock_at=(now[0] + timedelta(days=7)).isoformat())
     lesson = api.lesson(module["id"])

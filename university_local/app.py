@@ -24,11 +24,12 @@ from university_local.lessons.content import CONTENT_MODELS
 from university_local.lessons.routes import router as lessons
 from university_local.modules.routes import router as modules
 from university_local.progress.routes import router as progress
+from university_local.quizzes.routes import router as quizzes
 from university_local.users.routes import router as users
 from university_local.webhooks.routes import router as webhooks
 
 API_PREFIX = "/v1/university"
-FEATURES: list[Router] = [courses, modules, lessons, users, enrollments, progress, webhooks]
+FEATURES: list[Router] = [courses, modules, lessons, users, enrollments, progress, quizzes, webhooks]
 
 
 class OpenApiDocument(BaseModel):

@@ -9,6 +9,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from university_local.core.config import Config
 from university_local.core.db import Store
 from university_local.enrollments.service import expire_due
+from university_local.quizzes.service import close_expired_attempts
 from university_local.webhooks.delivery import Deliverer
 
 
@@ -18,5 +19,7 @@ def start_jobs(store: Store, config: Config) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
     scheduler.add_job(deliverer.run_once, "interval", seconds=config.webhook_poll_seconds, id="webhooks")
     scheduler.add_job(expire_due, "interval", args=[store], seconds=config.expiry_interval_seconds, id="expiry")
+    scheduler.add_job(close_expired_attempts, "interval", args=[store], seconds=config.expiry_interval_seconds,
+                      id="quiz-deadlines")
     scheduler.start()
     return scheduler
