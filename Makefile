@@ -23,6 +23,7 @@ test: install
 bench: install
 	$(BIN)/python bench/catalogue.py
 	$(BIN)/python bench/progress.py
+	$(BIN)/python bench/quizzes.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
