@@ -476,3 +476,15 @@ def test_passing_a_quiz_lesson_completes_it_once(tenant: Tenant) -> None:
     # A quiz attached to a text lesson does not complete the lesson: the lesson is something else to do.
     submit(api, text_quiz["id"], "cam", RIGHT[:2])
     assert api.get(f"/progress/{plain_course['id']}/users/cam").json()["data"]["attributes"]["lessons_completed"] == []
+
+
+def test_required_settings_cannot_be_cleared(api: Api) -> None:
+    _, lesson = quiz_course(api)
+    quiz = make_quiz(api, lesson["id"])
+    for name in ("title", "passing_score", "questions", "show_correct_answers"):
+        response = api.update(f"/quizzes/{quiz['id']}", "quiz", **{name: None})
+        assert response.status_code == 422 and error_of(response)["source"]["pointer"] == f"/data/attributes/{name}"
+    after_due = api.update(f"/quizzes/{quiz['id']}", "quiz", show_correct_answers="after_due")
+    assert error_of(after_due)["source"]["pointer"] == "/data/attributes/due_date"
+    assert api.update(f"/quizzes/{quiz['id']}", "quiz", show_correct_answers="after_due",
+                      due_date="2031-01-01T00:00:00Z").status_code == 200

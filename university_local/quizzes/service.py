@@ -39,6 +39,7 @@ GRACE_SECONDS = 30  # a submission this late is still on time: the request was i
 _QUESTIONS = TypeAdapter(list[Question])
 _COLUMNS = ("title", "description", "time_limit_minutes", "passing_score", "max_attempts", "shuffle_questions",
             "show_correct_answers", "due_date")
+_NOT_NULL = ("title", "passing_score", "shuffle_questions", "show_correct_answers", "questions")
 
 
 # -- quizzes ---------------------------------------------------------------------------------
@@ -125,17 +126,13 @@ def update_quiz(store: Store, tenant: Tenant, quiz_id: str, changes: dict[str, A
     because every recorded result refers to its question by index."""
     with store.transaction() as db:
         quiz = get_quiz(store, tenant, quiz_id)
+        nulls = [name for name in _NOT_NULL if name in changes and changes[name] is None]
+        if nulls:
+            raise ApiError(422, "validation_error", f"{nulls[0]} cannot be null.", pointer=f"/data/attributes/{nulls[0]}")
         update: dict[str, Any] = {c: v for c, v in changes.items() if c in _COLUMNS}
-        if update.get("title", "") is None or update.get("passing_score", 0) is None \
-                or update.get("show_correct_answers", "x") is None or update.get("shuffle_questions", False) is None:
-            raise ApiError(422, "validation_error", "title, passing_score, shuffle_questions and "
-                           "show_correct_answers cannot be null.", pointer="/data/attributes")
         show = update.get("show_correct_answers", quiz["show_correct_answers"])
         due = update["due_date"] if "due_date" in update else quiz["due_date"]
         if "questions" in changes:
-            if changes["questions"] is None:
-                raise ApiError(422, "validation_error", "questions cannot be null.",
-                               pointer="/data/attributes/questions")
             if store.scalar("SELECT 1 FROM quiz_attempts WHERE quiz_id = ? LIMIT 1", (quiz_id,)):
                 raise ApiError(409, "quiz_has_attempts", "Learners have attempted this quiz, so its questions "
                                "can no longer change; create a new quiz instead.", pointer="/data/attributes/questions")
