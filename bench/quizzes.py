@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Server, print_table, running_server, wrk  # noqa: E402
+from common import Server, print_table, running_server, wrk
 
 SCRIPT = """
 wrk.method = "POST"

@@ -102,7 +102,7 @@ def test_create_read_update_delete(api: Api) -> None:
 
 
 def test_bad_definitions_point_at_the_question(api: Api) -> None:
-    course, lesson = quiz_course(api)
+    _, lesson = quiz_course(api)
     no_correct = [SPEC_QUESTIONS[0], {**SPEC_QUESTIONS[0], "options": [{"text": "a"}, {"text": "b"}]}]
     cases = [
         (no_correct, "/data/attributes/questions/1/multiple_choice"),
@@ -247,7 +247,7 @@ def test_attempt_limits_and_standing(tenant: Tenant) -> None:
 
 
 def test_other_tenants_and_learners_see_nothing(server, setup) -> None:
-    tenant, course, _, quiz = setup
+    tenant, _, _, quiz = setup
     attempt = submit(tenant.secret, quiz["id"], "ana", RIGHT).json()["data"]
     stranger = make_tenant(server).secret
     assert error_of(stranger.get(f"/quizzes/{quiz['id']}"))["code"] == "quiz_not_found"
@@ -297,7 +297,7 @@ def test_learners_never_see_answers_before_they_may(tenant: Tenant) -> None:
     first = learner.get(f"/quizzes/{passing['id']}/attempts", params={"user_id": "lu"}).json()["data"][0]
     assert first["attributes"]["results"][1]["solution"] == {"correct_answer": False}
     # Draft courses' quizzes are invisible to learners.
-    draft, draft_lesson = quiz_course(api, published=False)
+    _, draft_lesson = quiz_course(api, published=False)
     hidden = make_quiz(api, draft_lesson["id"])
     assert learner.get(f"/quizzes/{hidden['id']}").status_code == 404
 

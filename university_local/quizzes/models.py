@@ -6,7 +6,15 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from university_local.core.models import ApiModel, Attributes, Description, Timestamp, Title, UtcDateTime, envelope
+from university_local.core.models import (
+    ApiModel,
+    Attributes,
+    Description,
+    Timestamp,
+    Title,
+    UtcDateTime,
+    envelope,
+)
 from university_local.core.pagination import PageQuery
 from university_local.core.routing import ResourceType
 from university_local.quizzes.questions import Question

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -32,7 +32,13 @@ from university_local.courses.service import get_course
 from university_local.lessons.service import get_lesson
 from university_local.progress import service as progress
 from university_local.quizzes.models import Answer, QuizCreate
-from university_local.quizzes.questions import AnswerError, Essay, Question, grade_answer, learner_question
+from university_local.quizzes.questions import (
+    AnswerError,
+    Essay,
+    Question,
+    grade_answer,
+    learner_question,
+)
 from university_local.tenancy.models import Tenant
 
 GRACE_SECONDS = 30  # a submission this late is still on time: the request was in flight
@@ -283,14 +289,13 @@ def submit(store: Store, tenant: Tenant, quiz_id: str, user_id: str, answers: li
                 return attempt, True  # the same attempt submitted again: the first result stands
         else:
             _close_expired(store, db, tenant, quiz, user_id, now)
-            attempt = store.one("SELECT * FROM quiz_attempts WHERE quiz_id = ? AND user_id = ? "
-                                "AND status = 'in_progress'", (quiz_id, user_id))
-            if attempt is None and quiz["time_limit_minutes"]:
+            open_attempt = store.one("SELECT * FROM quiz_attempts WHERE quiz_id = ? AND user_id = ? "
+                                     "AND status = 'in_progress'", (quiz_id, user_id))
+            if open_attempt is None and quiz["time_limit_minutes"]:
                 raise ApiError(409, "attempt_not_started", "This quiz is timed: start an attempt with "
                                f"POST /quizzes/{quiz_id}/attempts/start and submit it with its attempt_id.")
-            if attempt is None:
-                attempt = store.one("SELECT * FROM quiz_attempts WHERE id = ?", (
-                    _new_attempt(store, db, tenant, quiz, user_id, now, idempotency_key),))
+            attempt = open_attempt or _own_attempt(
+                store, tenant, _new_attempt(store, db, tenant, quiz, user_id, now, idempotency_key), user_id)
         checked = _check_answers(questions, answers)
         late = _past_deadline(attempt, now)
         if late:  # only what was saved in time counts
@@ -404,10 +409,8 @@ def close_expired_attempts(store: Store) -> int:
     return closed
 
 
-def _parse_iso(text: str) -> Any:
-    from datetime import datetime
-
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+def _parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
 def _seconds_between(start: str, end: str) -> int:
