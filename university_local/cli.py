@@ -86,6 +86,17 @@ def _parser() -> argparse.ArgumentParser:
     auto.add_argument("--app", required=True)
     auto.add_argument("setting", choices=["on", "off"], nargs="?")
     auto.set_defaults(run=_auto_create_users)
+
+    certs = sub.add_parser("certificates", help="certificate keys and offline verification").add_subparsers(
+        title="certificates commands")
+    public = certs.add_parser("public-key", help="print this site's signing key (publish it to verifiers)")
+    public.set_defaults(run=_certificates_public_key)
+    check = certs.add_parser("verify", help="check a certificate with no server: QR text, a PDF, or a "
+                                            "credential .json file; exit status 0 if valid")
+    check.add_argument("certificate", help="the QR code's text, or a file")
+    check.add_argument("--public-key", help="the issuer's public key (base64url, as `public-key` prints it); "
+                                            "default: this site's own")
+    check.set_defaults(run=_certificates_verify)
     return parser
 
 
@@ -190,3 +201,28 @@ def _auto_create_users(args: argparse.Namespace, config: Config) -> None:
     if args.setting:
         apps.set_auto_create_users(store, args.app, args.setting == "on")
     print("on" if apps.auto_create_users(store, args.app) else "off")
+
+
+def _certificates_public_key(args: argparse.Namespace, config: Config) -> None:
+    from university_local.certificates.service import key_document
+
+    print(json.dumps(key_document(_store(config)), indent=2))
+
+
+def _certificates_verify(args: argparse.Namespace, config: Config) -> None:
+    """Needs neither the server nor the database; only the key (or this site's key file)."""
+    from university_local.certificates import offline, signing
+
+    if args.public_key:
+        public_key = args.public_key
+    elif (config.data_dir / signing.KEY_FILE).exists():
+        public_key = signing.load_or_create(config.data_dir).public_key
+    else:
+        raise ValueError("give the issuer's key with --public-key (this machine has no site key)")
+    verdict = offline.verify(args.certificate, public_key)
+    if not verdict.valid:
+        print(f"NOT VALID: {verdict.reason}")
+        sys.exit(1)
+    assert verdict.claims is not None
+    print(f"VALID: {offline.describe(verdict.claims)}")
+    print("(Signature checked offline; a revocation made since can only be seen on the verification page.)")

@@ -26,6 +26,9 @@ class Config:
     webhook_retry_seconds: float = 10.0  # first retry after about this long, then doubling
     webhook_max_attempts: int = 10
     expiry_interval_seconds: float = 60.0
+    # Where people reach this server: certificate verification links and PDF links start with it.
+    # None: http://<this machine's first LAN address>:<port>, worked out at start-up.
+    public_url: str | None = None
 
     @property
     def database_path(self) -> Path:
@@ -46,6 +49,7 @@ class Config:
             "UNIVERSITY_LOCAL_WEBHOOK_RETRY_SECONDS": str(self.webhook_retry_seconds),
             "UNIVERSITY_LOCAL_WEBHOOK_MAX_ATTEMPTS": str(self.webhook_max_attempts),
             "UNIVERSITY_LOCAL_EXPIRY_INTERVAL_SECONDS": str(self.expiry_interval_seconds),
+            **({"UNIVERSITY_LOCAL_PUBLIC_URL": self.public_url} if self.public_url else {}),
         }
 
     @classmethod
@@ -64,6 +68,8 @@ class Config:
             config.max_body_bytes = int(value)
         if "UNIVERSITY_LOCAL_RATE_LIMITS" in env:
             config.rate_limits = parse_limits(env["UNIVERSITY_LOCAL_RATE_LIMITS"])
+        if value := env.get("UNIVERSITY_LOCAL_PUBLIC_URL"):
+            config.public_url = value.rstrip("/")
         if value := env.get("UNIVERSITY_LOCAL_JOBS"):
             config.jobs = value.lower() not in {"off", "0", "false", "no"}
         for name, cast in (("webhook_poll_seconds", float), ("webhook_retry_seconds", float),

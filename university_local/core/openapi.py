@@ -115,7 +115,7 @@ def _resource_schema(rt: ResourceType) -> dict[str, Any]:
 
 
 def _success_schema(returns: Returns) -> dict[str, Any] | None:
-    if returns.kind == "none":
+    if returns.kind in ("none", "raw"):
         return None
     if returns.kind == "model":
         assert returns.model is not None
@@ -154,10 +154,15 @@ def _operation(route: Route) -> dict[str, Any]:
         op["requestBody"] = {"required": True, "content": {route.raw_body: {"schema": {"type": "string"}}}}
 
     success = _success_schema(route.returns)
-    responses: dict[str, Any] = {
-        str(route.status): {"description": "Success"} if success is None
-        else {"description": "Success", "content": {"application/json": {"schema": success}}}
-    }
+    if route.returns.kind == "raw":
+        assert route.returns.media_type is not None
+        ok: dict[str, Any] = {"description": "Success", "content": {
+            route.returns.media_type: {"schema": {"type": "string", "format": "binary"}}}}
+    elif success is None:
+        ok = {"description": "Success"}
+    else:
+        ok = {"description": "Success", "content": {"application/json": {"schema": success}}}
+    responses: dict[str, Any] = {str(route.status): ok}
     errors: list[str] = []
     if route.access != "public":
         errors += ["400", "401", "404"]

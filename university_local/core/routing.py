@@ -44,10 +44,11 @@ class ResourceType:
 class Returns:
     """What a successful call answers: one resource, a page of them, a plain model, or nothing."""
 
-    kind: Literal["one", "many", "model", "none"]
+    kind: Literal["one", "many", "model", "none", "raw"]
     resource: ResourceType | None = None
     model: type[BaseModel] | None = None
     included: tuple[ResourceType, ...] = ()
+    media_type: str | None = None  # of a raw response
 
 
 def one(resource: ResourceType, *included: ResourceType) -> Returns:
@@ -62,7 +63,22 @@ def plain(model: type[BaseModel]) -> Returns:
     return Returns("model", model=model)
 
 
+def raw(media_type: str) -> Returns:
+    """Not JSON: the handler returns bytes, text or an open file (streamed), of this media type
+    unless it sets another on `bottle.response`."""
+    return Returns("raw", media_type=media_type)
+
+
 NOTHING = Returns("none")
+
+
+@dataclass(frozen=True)
+class WithStatus:
+    """A handler's answer with another status than the route's usual one (e.g. 200 for an
+    existing record where a new one would be 201)."""
+
+    status: int
+    body: Any
 
 
 @dataclass
@@ -171,13 +187,18 @@ class Router:
 # -- serving -------------------------------------------------------------------------------
 
 
-def render(status: int, body: Any, headers: dict[str, str] | None = None) -> bytes | str:
-    """Set status and headers on bottle's response and return the JSON text."""
+def render(status: int, body: Any, headers: dict[str, str] | None = None, media_type: str | None = None) -> Any:
+    """Set status and headers on bottle's response and return the body: JSON, or as is for a raw
+    response (bytes, text, or an open file that the server streams)."""
     bottle.response.status = status
     for name, value in (headers or {}).items():
         bottle.response.set_header(name, value)
     if body is None:
         return ""
+    if hasattr(body, "read"):  # TODO(assignments): declare returns=raw(...) and drop this
+        return body
+    if media_type is not None:  # set before the handler ran, which may have named another
+        return body
     bottle.response.content_type = JSON_CONTENT_TYPE
     return orjson.dumps(body)
 
@@ -209,8 +230,13 @@ def _endpoint(route: Route, services: Services) -> Callable[..., bytes | str]:
                                                      "and act as a learner.")
             query = _parse_query(route.query) if route.query else None
             body = _parse_body(route.body, services.config.max_body_bytes) if route.body else None
+            if route.returns.media_type:
+                bottle.response.content_type = route.returns.media_type
             result = route.handler(Request(services, principal, query, body), **params)
-            return render(route.status, result, headers)
+            status = route.status
+            if isinstance(result, WithStatus):
+                status, result = result.status, result.body
+            return render(status, result, headers, route.returns.media_type)
         except ApiError as err:
             _finish_reading_body(services.config.max_body_bytes, headers)
             return render_error(err, headers)

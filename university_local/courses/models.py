@@ -28,6 +28,8 @@ class CourseSettings(ApiModel):
 
     self_enrollment: bool = Field(False, description="Learners may enroll themselves.")
     certificate_enabled: bool = Field(True, description="A certificate is issued on completion.")
+    certificate_template_id: str | None = Field(None, max_length=128, description="The template of the "
+                                                "completion certificate; null: the built-in one.")
     discussion_enabled: bool = Field(True, description="The course has discussion forums.")
     drip_content: bool = Field(False, description="Modules unlock at their `unlock_at` time.")
     passing_score: int = Field(70, ge=0, le=100, description="Score (percent) needed to pass quizzes.")
@@ -40,6 +42,7 @@ class CourseSettingsPatch(ApiModel):
 
     self_enrollment: bool = None  # type: ignore[assignment]
     certificate_enabled: bool = None  # type: ignore[assignment]
+    certificate_template_id: str | None = Field(None, min_length=1, max_length=128)
     discussion_enabled: bool = None  # type: ignore[assignment]
     drip_content: bool = None  # type: ignore[assignment]
     passing_score: int = Field(None, ge=0, le=100)  # type: ignore[assignment]

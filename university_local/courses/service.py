@@ -100,7 +100,7 @@ def get_course(store: Store, tenant: Tenant, course_id: str, *, published_only: 
 
 def create_course(store: Store, tenant: Tenant, attrs: CourseCreate) -> Row:
     now = now_iso()
-    settings = _merge_settings({}, attrs.settings)
+    settings = _merge_settings(store, tenant, {}, attrs.settings)
     course_id = new_id("course")
     with store.transaction() as db:
         slug = _claim_slug(store, tenant, attrs.slug, attrs.title, course_id, explicit=attrs.slug is not None)
@@ -129,7 +129,7 @@ def update_course(store: Store, tenant: Tenant, course_id: str, changes: dict[st
     with store.transaction() as db:
         current = get_course(store, tenant, course_id)
         if "settings" in changes:
-            changes["settings"] = dumps(_merge_settings(loads(current["settings"]), changes["settings"]))
+            changes["settings"] = dumps(_merge_settings(store, tenant, loads(current["settings"]), changes["settings"]))
         if "slug" in changes and changes["slug"] != current["slug"]:
             _claim_slug(store, tenant, changes["slug"], current["title"], course_id, explicit=True)
         if changes:
@@ -176,11 +176,17 @@ def course_resource(row: Row, **relationships: dict[str, Any]) -> Any:
     return data
 
 
-def _merge_settings(current: dict[str, Any], patch: CourseSettingsPatch | None) -> dict[str, Any]:
+def _merge_settings(store: Store, tenant: Tenant, current: dict[str, Any],
+                    patch: CourseSettingsPatch | None) -> dict[str, Any]:
     """Stored settings with the sent keys applied, every key present, all validated."""
     merged = {**CourseSettings.model_validate({}).model_dump(), **current}
     if patch is not None:
         merged.update({name: getattr(patch, name) for name in patch.model_fields_set})
+        template_id = patch.certificate_template_id if "certificate_template_id" in patch.model_fields_set else None
+        if template_id and not store.scalar("SELECT 1 FROM certificate_templates WHERE app_id = ? AND env = ? "
+                                            "AND id = ? AND deleted_at IS NULL", (tenant.app_id, tenant.env, template_id)):
+            raise ApiError(404, "certificate_template_not_found", f"No certificate template '{template_id}'.",
+                           pointer="/data/attributes/settings/certificate_template_id")
     return CourseSettings.model_validate(merged).model_dump()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from university_local.certificates.service import auto_issue
 from university_local.core.clock import now_iso
 from university_local.core.db import Row, Store, loads
 from university_local.core.errors import ApiError, not_found
@@ -107,10 +108,21 @@ def _complete_enrollment(store: Store, db: Any, tenant: Tenant, enrollment_id: s
                (now, now, enrollment_id))
     spent = store.scalar("SELECT COALESCE(SUM(time_spent_seconds), 0) FROM lesson_progress WHERE app_id = ? "
                          "AND env = ? AND user_id = ? AND course_id = ?", (tenant.app_id, tenant.env, user_id, course_id))
+    certificate_id = auto_issue(store, db, tenant, user_id, course_id, now)
     emit(db, tenant, "enrollment.completed", "enrollment", enrollment_id, {
         "enrollment_id": enrollment_id, "user_id": user_id, "course_id": course_id, "completed_at": now,
-        "final_score": None, "time_spent_hours": round(spent / 3600, 2), "certificate_id": None,
+        "final_score": _final_score(store, tenant, user_id, course_id), "time_spent_hours": round(spent / 3600, 2),
+        "certificate_id": certificate_id,
     })
+
+
+def _final_score(store: Store, tenant: Tenant, user_id: str, course_id: str) -> float | None:
+    """The mean of the learner's best score on each quiz of the course; null without quizzes."""
+    score = store.scalar(
+        "SELECT AVG(best) FROM (SELECT MAX(a.score) AS best FROM quizzes q JOIN quiz_attempts a ON a.quiz_id = q.id "
+        "AND a.user_id = ? WHERE q.app_id = ? AND q.env = ? AND q.course_id = ? AND q.deleted_at IS NULL "
+        "GROUP BY q.id)", (user_id, tenant.app_id, tenant.env, course_id))
+    return None if score is None else round(score, 2)
 
 
 def lesson_progress_resource(row: Row, enrollment_status: str) -> dict[str, Any]:
