@@ -11,4 +11,5 @@ from university_local.core.config import Config
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run
+logging.getLogger("fontTools").setLevel(logging.WARNING)  # not a line per glyph table of every PDF
 application = create_app(Config.from_env())
