@@ -33,6 +33,7 @@ from university_local.core.ids import new_id
 from university_local.core.jsonapi import resource, to_one
 from university_local.core.pagination import Page
 from university_local.courses.service import get_course
+from university_local.learning_paths.service import completed_paths
 from university_local.tenancy.models import Tenant
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -197,27 +198,49 @@ def issue(store: Store, tenant: Tenant, attrs: CertificateIssue) -> tuple[Row, b
     return get_certificate(store, tenant, certificate_id), True
 
 
-def auto_issue(store: Store, db: Any, tenant: Tenant, user_id: str, course_id: str, completed_at: str) -> str | None:
-    """On completing a course (inside that transaction): its certificate, if the course gives one
-    and the learner has met its quiz rules; returns the certificate id. The PDF is made later,
+def on_course_completed(store: Store, db: Any, tenant: Tenant, user_id: str, course_id: str,
+                        completed_at: str) -> str | None:
+    """Certificates earned by completing a course, issued inside the completion's transaction:
+    the course's own (if it gives one and the learner has met its quiz rules), and that of every
+    learning path the course completes. Returns the course certificate's id. PDFs are made later,
     on first download, to keep the completion quick."""
+    for path in completed_paths(store, tenant, user_id, course_id):
+        _path_certificate(store, db, tenant, user_id, path, completed_at)
     course = get_course(store, tenant, course_id)
     settings = loads(course["settings"])
     if not settings.get("certificate_enabled") or _current(store, tenant, user_id, course_id) is not None:
         return None
     if any("quiz" in reason for reason in unmet_requirements(store, tenant, user_id, course_id)):
         return None
-    template_id = settings.get("certificate_template_id")
-    template = store.one("SELECT * FROM certificate_templates WHERE id = ? AND deleted_at IS NULL", (template_id,)) \
-        if template_id else None
-    if template is not None and templates.custom_variables(loads(template["variables"])):
-        template = None  # it needs fields nobody gave: the built-in template does without
     enrollment_id = store.scalar("SELECT id FROM enrollments WHERE app_id = ? AND env = ? AND user_id = ? "
                                  "AND course_id = ?", (tenant.app_id, tenant.env, user_id, course_id))
     return _insert(store, db, tenant, user_id=user_id, recipient=_recipient(store, tenant, user_id),
                    achievement=("course", course_id), title=course["title"],
-                   instructor=_instructor(store, tenant, course), template=template, custom_fields={},
+                   instructor=_instructor(store, tenant, course),
+                   template=_usable_template(store, settings.get("certificate_template_id")), custom_fields={},
                    enrollment_id=enrollment_id, completed_at=completed_at, forced_reason=None)
+
+
+def _path_certificate(store: Store, db: Any, tenant: Tenant, user_id: str, path: Row, completed_at: str) -> None:
+    """One certificate per learner and path, whatever order its courses were finished in."""
+    if store.scalar("SELECT 1 FROM certificates WHERE app_id = ? AND env = ? AND user_id = ? AND path_id = ? "
+                    "AND status = 'valid'", (tenant.app_id, tenant.env, user_id, path["id"])):
+        return
+    _insert(store, db, tenant, user_id=user_id, recipient=_recipient(store, tenant, user_id),
+            achievement=("learning_path", path["id"]), title=path["title"], instructor=None,
+            template=_usable_template(store, path["certificate_id"]), custom_fields={}, enrollment_id=None,
+            completed_at=completed_at, forced_reason=None)
+
+
+def _usable_template(store: Store, template_id: str | None) -> Row | None:
+    """The template for an automatic certificate; the built-in one if it is gone or needs fields
+    that nobody is there to give."""
+    if not template_id:
+        return None
+    template = store.one("SELECT * FROM certificate_templates WHERE id = ? AND deleted_at IS NULL", (template_id,))
+    if template is None or templates.custom_variables(loads(template["variables"])):
+        return None
+    return template
 
 
 def _check_custom_fields(template: Row | None, fields: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from university_local.certificates.service import auto_issue
+from university_local.certificates.service import on_course_completed
 from university_local.core.clock import now_iso
 from university_local.core.db import Row, Store, loads
 from university_local.core.errors import ApiError, not_found
@@ -108,7 +108,7 @@ def _complete_enrollment(store: Store, db: Any, tenant: Tenant, enrollment_id: s
                (now, now, enrollment_id))
     spent = store.scalar("SELECT COALESCE(SUM(time_spent_seconds), 0) FROM lesson_progress WHERE app_id = ? "
                          "AND env = ? AND user_id = ? AND course_id = ?", (tenant.app_id, tenant.env, user_id, course_id))
-    certificate_id = auto_issue(store, db, tenant, user_id, course_id, now)
+    certificate_id = on_course_completed(store, db, tenant, user_id, course_id, now)
     emit(db, tenant, "enrollment.completed", "enrollment", enrollment_id, {
         "enrollment_id": enrollment_id, "user_id": user_id, "course_id": course_id, "completed_at": now,
         "final_score": _final_score(store, tenant, user_id, course_id), "time_spent_hours": round(spent / 3600, 2),
