@@ -5,6 +5,12 @@ cheroot (bench/README.md): its HTTP parsing and connection handling are C, so on
 machine it serves 2-2.5 times waitress' requests a second with a far shorter tail, while the
 app keeps one process with a pool of threads (the in-process scheduler and caches rely on that).
 
+Browsers keep connections open between requests. uWSGI's own HTTP router (a C event loop in a
+process of its own) holds those idle connections, so that a worker thread is only busy while a
+request is being answered: a classroom of browsers with open connections never leaves a new
+request waiting for a free thread. (Serving HTTP from the worker threads directly is a little
+faster, but each idle keep-alive connection then occupies a thread for seconds.)
+
 SIGINT and SIGTERM stop accepting connections and let requests already under way finish (up to
 `SHUTDOWN_TIMEOUT` seconds) before the process exits.
 """
@@ -20,13 +26,14 @@ from pathlib import Path
 from university_local.core.config import Config
 
 SHUTDOWN_TIMEOUT = 15
+IDLE_TIMEOUT = 60  # seconds the router waits on a silent client or worker
 MAX_HEADER_BYTES = 32768
 
 
 def uwsgi_args(config: Config) -> list[str]:
-    """uWSGI's arguments for `config`: one process, `config.threads` threads."""
+    """uWSGI's arguments for `config`: the HTTP router, and one worker process with `config.threads` threads."""
     return [
-        "--http11-socket", f"{config.host}:{config.port}",  # HTTP/1.1 with keep-alive
+        "--http", f"{config.host}:{config.port}", "--http-keepalive", "--http-timeout", str(IDLE_TIMEOUT),
         "--module", "university_local.wsgi:application",
         "--master", "--processes", "1", "--threads", str(config.threads), "--enable-threads",
         "--lazy-apps", "--single-interpreter", "--need-app",
