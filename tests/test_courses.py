@@ -15,7 +15,7 @@ def test_create_fills_defaults_and_derived_attributes(api: Api) -> None:
     assert attrs["status"] == "draft"
     assert (attrs["module_count"], attrs["lesson_count"], attrs["duration_minutes"], attrs["enrollment_count"]) == (0, 0, 0, 0)
     assert attrs["settings"] == {
-        "self_enrollment": False, "certificate_enabled": True, "discussion_enabled": True,
+        "self_enrollment": False, "certificate_enabled": True, "certificate_template_id": None, "discussion_enabled": True,
         "drip_content": False, "passing_score": 70, "max_attempts": None, "max_enrollments": None,
     }
     assert attrs["created_at"].endswith("Z") and attrs["updated_at"].endswith("Z")

@@ -128,3 +128,13 @@ def test_migrate_is_idempotent(tmp_path) -> None:
     assert first == second and f"schema version {latest}" in first
     with sqlite3.connect(tmp_path / "university.sqlite3") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_keep_alive_connections_survive_bodiless_answers(api: Api) -> None:
+    """A 204 has no length to frame it by, so the HTTP router ends the connection after it; the
+    answer must say so, or the client's next request on that connection is reset."""
+    for _ in range(30):
+        course = api.course()
+        deleted = api.delete(f"/courses/{course['id']}")
+        assert deleted.status_code == 204 and deleted.headers["connection"] == "close"
+        assert api.post("/courses", {"data": {"type": "course", "attributes": {}}}).status_code == 422

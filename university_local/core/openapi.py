@@ -170,8 +170,11 @@ def _operation(route: Route) -> dict[str, Any]:
             errors.append("403")
         if route.rate:
             errors.append("429")
-    elif route.query:
-        errors.append("400")
+    else:
+        if route.query:
+            errors.append("400")
+        if route.path_params:
+            errors.append("404")
     if route.body or route.raw_body:
         errors += ["400", "409", "413", "422"]
     for code in sorted(set(errors)):

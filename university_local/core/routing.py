@@ -194,9 +194,9 @@ def render(status: int, body: Any, headers: dict[str, str] | None = None, media_
     for name, value in (headers or {}).items():
         bottle.response.set_header(name, value)
     if body is None:
+        if status == 204:  # no length to frame it by: the HTTP router ends the connection, so say so
+            bottle.response.set_header("Connection", "close")
         return ""
-    if hasattr(body, "read"):  # TODO(assignments): declare returns=raw(...) and drop this
-        return body
     if media_type is not None:  # set before the handler ran, which may have named another
         return body
     bottle.response.content_type = JSON_CONTENT_TYPE
