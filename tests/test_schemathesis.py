@@ -62,10 +62,36 @@ def _seed(server: ServerProcess) -> dict[str, str]:
         api.lesson(module["id"], title=f"Lesson of disposable module {i}")
         doomed["module_id"].append(module["id"])
         doomed["lesson_id"].append(api.lesson(host_module["id"], title=f"Disposable lesson {i}")["id"])
+    _seed_learning(api, keep, doomed)
     POOLS["keep"] = keep
     POOLS["delete"] = doomed
     HEADERS.update({"X-App-Id": tenant.app_id, "X-Api-Key": api.key})
     return dict(HEADERS)
+
+
+def _seed_learning(api: Any, keep: dict[str, list[str]], doomed: dict[str, list[str]]) -> None:
+    """Quizzes and attempts, certificates and templates, discussions, learning paths and a learner."""
+    course_id, lesson_id = keep["course_id"][0], keep["lesson_id"][0]
+    api.post("/enrollments", {"data": {"type": "enrollment", "attributes": {"user_id": "seed-learner",
+                                                                            "course_id": course_id}}})
+    keep["user_id"] = ["seed-learner"]
+    question = {"type": "true_false", "question": "Seeded?", "correct_answer": True}
+    for pool in (keep, doomed):
+        pool["quiz_id"] = [api.create("/quizzes", "quiz", title="Seed quiz", lesson_id=lesson_id,
+                                      questions=[question])["id"] for _ in range(3)]
+        pool["template_id"] = [api.create("/certificate-templates", "certificate_template", name="Seed",
+                                          html_template="<p>{{student_name}}</p>")["id"] for _ in range(3)]
+        pool["discussion_id"] = [api.create(f"/courses/{course_id}/discussions", "discussion", title="Seed",
+                                            content="<p>Hello</p>", author_id="seed-learner")["id"]
+                                 for _ in range(3)]
+        pool["path_id"] = [api.create("/learning-paths", "learning_path", title="Seed path",
+                                      courses=[{"course_id": keep["course_id"][1]}])["id"] for _ in range(3)]
+    keep["attempt_id"] = [api.post(f"/quizzes/{keep['quiz_id'][0]}/attempts", {
+        "user_id": "seed-learner", "answers": [{"question_index": 0, "answer": True}]}).json()["data"]["id"]]
+    keep["certificate_id"] = [api.post("/certificates", {"data": {"type": "certificate", "attributes": {
+        "user_id": "seed-learner", "course_id": course_id, "force_reason": "seeded"}}}).json()["data"]["id"]]
+    keep["reply_id"] = [api.post(f"/discussions/{keep['discussion_id'][0]}/replies", {"data": {"type": "reply",
+        "attributes": {"content": "<p>Reply</p>", "author_id": "seed-learner"}}}).json()["data"]["id"]]
 
 
 @pytest.fixture(scope="session")

@@ -97,6 +97,18 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--public-key", help="the issuer's public key (base64url, as `public-key` prints it); "
                                             "default: this site's own")
     check.set_defaults(run=_certificates_verify)
+
+    scorm_cmd = sub.add_parser("scorm", help="SCORM packages").add_subparsers(title="scorm commands")
+    scorm_import = scorm_cmd.add_parser("import", help="import a SCORM zip as a new lesson (or, with --lesson, a new "
+                                                       "version of a SCORM lesson); prints the package as JSON")
+    scorm_import.add_argument("file", help="the package (.zip)")
+    scorm_import.add_argument("--app", required=True)
+    scorm_import.add_argument("--env", required=True, choices=["test", "live"])
+    scorm_import.add_argument("--course", help="the course (needed unless --lesson)")
+    scorm_import.add_argument("--module", help="the module the new lesson goes in (needed unless --lesson)")
+    scorm_import.add_argument("--title", help="the lesson's title (default: the manifest's)")
+    scorm_import.add_argument("--lesson", help="a SCORM lesson to give this package as its next version")
+    scorm_import.set_defaults(run=_scorm_import)
     return parser
 
 
@@ -226,3 +238,24 @@ def _certificates_verify(args: argparse.Namespace, config: Config) -> None:
     assert verdict.claims is not None
     print(f"VALID: {offline.describe(verdict.claims)}")
     print("(Signature checked offline; a revocation made since can only be seen on the verification page.)")
+
+
+def _scorm_import(args: argparse.Namespace, config: Config) -> None:
+    """Prints the package resource; on a bad package, the JSON:API errors on stderr and exit status 1."""
+    import orjson
+
+    from university_local.core.errors import ApiError
+    from university_local.scorm import service
+    from university_local.tenancy.models import Tenant
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
+    store = _store(config)
+    try:
+        row = service.import_package(store, Tenant(args.app, args.env), path, course_id=args.course,
+                                     module_id=args.module, lesson_id=args.lesson, title=args.title)
+    except ApiError as err:
+        print(orjson.dumps(err.body(), option=orjson.OPT_INDENT_2).decode(), file=sys.stderr)
+        sys.exit(1)
+    print(orjson.dumps({"data": service.package_resource(row)}, option=orjson.OPT_INDENT_2).decode())

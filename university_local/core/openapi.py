@@ -178,8 +178,10 @@ def _operation(route: Route) -> dict[str, Any]:
     if route.body or route.raw_body:
         errors += ["400", "409", "413", "422"]
     for code in sorted(set(errors)):
-        responses[code] = {"description": _ERROR_TEXT[code],
-                           "content": {"application/json": {"schema": _ref("ErrorDocument")}}}
+        content: dict[str, Any] = {"application/json": {"schema": _ref("ErrorDocument")}}
+        if route.returns.media_type and route.returns.media_type.startswith("text/html"):
+            content[route.returns.media_type] = {"schema": {"type": "string"}}  # a page says it to people
+        responses[code] = {"description": _ERROR_TEXT[code], "content": content}
     op["responses"] = responses
     if route.access != "public":
         op["security"] = [{"appId": [], "apiKey": []}]

@@ -94,6 +94,7 @@ class CourseGetQuery(BaseModel):
 class CourseSettingsOut(Attributes):
     self_enrollment: bool
     certificate_enabled: bool
+    certificate_template_id: str | None
     discussion_enabled: bool
     drip_content: bool
     passing_score: int

@@ -18,6 +18,8 @@ class EnrollmentCreate(ApiModel):
     user_id: str = UserRef
     course_id: str = Field(min_length=1, max_length=128)
     expires_at: UtcDateTime | None = Field(None, description="Access ends then; null never expires.")
+    override_prerequisites: bool = Field(False, description="Enroll even though prerequisites set by a "
+                                                            "learning path are not completed (secret keys only).")
 
 
 EnrollmentCreateBody = envelope("enrollment", EnrollmentCreate, name="EnrollmentCreateBody")
@@ -29,6 +31,8 @@ class BulkEnroll(ApiModel):
     expires_at: UtcDateTime | None = None
     send_notification: bool = Field(False, description="Accepted for compatibility; a classroom server "
                                                        "has no mail to send, so nothing is sent.")
+    override_prerequisites: bool = Field(False, description="Enroll even users who have not completed the "
+                                                            "prerequisites a learning path sets.")
 
 
 class BulkOutcome(Attributes):

@@ -35,15 +35,19 @@ def list_enrollments(req: Request) -> dict[str, Any]:
              body=EnrollmentCreateBody, returns=one(ENROLLMENT), status=201, access="learner")
 def enroll(req: Request) -> dict[str, Any]:
     attrs = req.body.data.attributes
+    if attrs.override_prerequisites and req.published_only:
+        raise ApiError(403, "forbidden", "Only a secret key may override prerequisites.",
+                       pointer="/data/attributes/override_prerequisites")
     row = service.enroll(req.store, req.tenant, attrs.user_id, attrs.course_id, attrs.expires_at,
-                         self_enrollment=req.published_only)
+                         self_enrollment=req.published_only, override_prerequisites=attrs.override_prerequisites)
     return document(service.enrollment_resource(row))
 
 
 @router.post("/enrollments/bulk", summary="Enroll many users at once", body=BulkEnroll, returns=plain(BulkDocument))
 def bulk_enroll(req: Request) -> dict[str, Any]:
     b: BulkEnroll = req.body
-    return {"data": service.bulk_enroll(req.store, req.tenant, b.course_id, b.user_ids, b.expires_at)}
+    return {"data": service.bulk_enroll(req.store, req.tenant, b.course_id, b.user_ids, b.expires_at,
+                                        override_prerequisites=b.override_prerequisites)}
 
 
 @router.get("/enrollments/<enrollment_id>", summary="Get an enrollment", returns=one(ENROLLMENT))

@@ -17,6 +17,7 @@ from university_local.core.ids import new_id
 from university_local.core.jsonapi import resource, to_one
 from university_local.core.pagination import Page
 from university_local.courses.service import get_course
+from university_local.learning_paths.service import check_prerequisites
 from university_local.tenancy.models import Tenant
 from university_local.users.service import ensure_learner
 
@@ -86,8 +87,12 @@ def required_counts(store: Store, tenant: Tenant, user_id: str, course_id: str) 
 
 
 def enroll(store: Store, tenant: Tenant, user_id: str, course_id: str, expires_at: str | None, *,
-           self_enrollment: bool, pointer: str = "/data/attributes") -> Row:
-    """Enroll a learner; a learner enrolling themselves (publishable key) needs a course that allows it."""
+           self_enrollment: bool, override_prerequisites: bool = False, pointer: str = "/data/attributes") -> Row:
+    """Enroll a learner; a learner enrolling themselves (publishable key) needs a course that allows it.
+
+    Prerequisites set by published learning paths must be completed first, unless
+    `override_prerequisites` (secret keys only) says otherwise.
+    """
     now = now_iso()
     if expires_at is not None and expires_at <= now:
         raise ApiError(422, "validation_error", "expires_at must be in the future.", pointer=f"{pointer}/expires_at")
@@ -106,6 +111,8 @@ def enroll(store: Store, tenant: Tenant, user_id: str, course_id: str, expires_a
         if existing is not None and existing["effective_status"] in SEATED:
             raise ApiError(409, "already_enrolled", f"User '{user_id}' is already enrolled in this course.",
                            pointer=f"{pointer}/user_id")
+        if not override_prerequisites:
+            check_prerequisites(store, tenant, user_id, course_id, pointer=f"{pointer}/course_id")
         capacity = settings["max_enrollments"]
         if capacity is not None:
             seated = store.scalar(
@@ -135,7 +142,7 @@ def enroll(store: Store, tenant: Tenant, user_id: str, course_id: str, expires_a
 
 
 def bulk_enroll(store: Store, tenant: Tenant, course_id: str, user_ids: list[str],
-                expires_at: str | None) -> dict[str, Any]:
+                expires_at: str | None, *, override_prerequisites: bool = False) -> dict[str, Any]:
     """Enroll many; each user gets an outcome, and one user's error does not stop the others."""
     get_course(store, tenant, course_id)
     results = []
@@ -143,7 +150,8 @@ def bulk_enroll(store: Store, tenant: Tenant, course_id: str, user_ids: list[str
         for user_id in user_ids:
             try:
                 with store.transaction():  # a savepoint: a failed user leaves nothing behind
-                    row = enroll(store, tenant, user_id, course_id, expires_at, self_enrollment=False)
+                    row = enroll(store, tenant, user_id, course_id, expires_at, self_enrollment=False,
+                                 override_prerequisites=override_prerequisites)
                 results.append({"user_id": user_id, "outcome": "enrolled", "enrollment_id": row["id"], "error": None})
             except ApiError as err:
                 first = err.errors[0]

@@ -64,8 +64,15 @@ class AssignmentContent(ApiModel):
 
 
 class ScormContent(ApiModel):
+    """Set by `POST /scorm/upload`; the other fields describe the package the lesson launches."""
+
     package_id: str | None = Field(None, max_length=128)
     estimated_minutes: int | None = Minutes
+    scorm_version: Literal["1.2", "2004"] | None = None
+    package_version: int | None = Field(None, ge=1, description="Which upload of the lesson's package this is.")
+    sco_count: int | None = Field(None, ge=0)
+    self_contained: bool | None = Field(None, description="False when the package loads resources from the "
+                                                          "internet (see the package's report).")
 
 
 CONTENT_MODELS: dict[str, type[ApiModel]] = {
