@@ -90,6 +90,12 @@ def _seed_learning(api: Any, keep: dict[str, list[str]], doomed: dict[str, list[
         "user_id": "seed-learner", "answers": [{"question_index": 0, "answer": True}]}).json()["data"]["id"]]
     keep["certificate_id"] = [api.post("/certificates", {"data": {"type": "certificate", "attributes": {
         "user_id": "seed-learner", "course_id": course_id, "force_reason": "seeded"}}}).json()["data"]["id"]]
+    for pool in (keep, doomed):
+        pool["assignment_id"] = [api.create("/assignments", "assignment", title="Seed", lesson_id=lesson_id,
+                                            allowed_file_types=[".txt"])["id"] for _ in range(3)]
+    keep["submission_id"] = [api.http.post(
+        f"/assignments/{keep['assignment_id'][0]}/submissions", data={"user_id": "seed-learner"},
+        files={"file": ("seed.txt", b"seeded work", "text/plain")}).json()["data"]["id"]]
     keep["reply_id"] = [api.post(f"/discussions/{keep['discussion_id'][0]}/replies", {"data": {"type": "reply",
         "attributes": {"content": "<p>Reply</p>", "author_id": "seed-learner"}}}).json()["data"]["id"]]
 

@@ -11,6 +11,10 @@ import bottle
 from pydantic import BaseModel, ConfigDict
 
 from university_local import __version__
+from university_local.assignments.routes import router as assignments
+from university_local.certificates import service as certificates_service
+from university_local.certificates.routes import pages as certificate_pages
+from university_local.certificates.routes import router as certificates
 from university_local.core import openapi
 from university_local.core.clock import now_iso
 from university_local.core.config import Config
@@ -19,17 +23,25 @@ from university_local.core.errors import http_error
 from university_local.core.ratelimit import RateLimiter
 from university_local.core.routing import Request, Router, Services, mount, plain, render_error
 from university_local.courses.routes import router as courses
+from university_local.discussions.routes import router as discussions
 from university_local.enrollments.routes import router as enrollments
+from university_local.learning_paths.routes import router as learning_paths
 from university_local.lessons.content import CONTENT_MODELS
 from university_local.lessons.routes import router as lessons
 from university_local.modules.routes import router as modules
 from university_local.progress.routes import router as progress
 from university_local.quizzes.routes import router as quizzes
+from university_local.scorm.routes import content as scorm_content
+from university_local.scorm.routes import router as scorm
+from university_local.scorm.runtime_routes import player as scorm_player
+from university_local.scorm.runtime_routes import runtime as scorm_runtime
 from university_local.users.routes import router as users
 from university_local.webhooks.routes import router as webhooks
 
 API_PREFIX = "/v1/university"
-FEATURES: list[Router] = [courses, modules, lessons, users, enrollments, progress, quizzes, webhooks]
+FEATURES: list[Router] = [courses, modules, lessons, users, enrollments, progress, quizzes, assignments, discussions,
+                          learning_paths, certificates, scorm, scorm_runtime, webhooks]
+PAGES: list[Router] = [certificate_pages, scorm_content, scorm_player]  # public pages outside the API prefix
 
 
 class OpenApiDocument(BaseModel):
@@ -58,13 +70,22 @@ def openapi_document(req: Request) -> dict[str, Any]:
     return req.services.openapi
 
 
+def default_public_url(config: Config) -> str:
+    """Where learners' devices reach this server when no public URL is configured."""
+    from university_local.server import urls
+
+    return urls(config.host, config.port)[0]
+
+
 def create_app(config: Config, store: Store | None = None) -> bottle.Bottle:
     """Build the app for `config`; the store is migrated here so the app never sees an old schema."""
     store = store or Store(config.database_path)
     store.migrate()
     services = Services(store=store, config=config, limiter=RateLimiter(config.rate_limits))
     app = bottle.Bottle()
-    routes = mount(app, "", [system], services) + mount(app, API_PREFIX, [docs, *FEATURES], services)
+    certificates_service.set_public_url(store, config.public_url or default_public_url(config))
+    certificates_service.key_of(store)  # the site's signing key exists from the first start
+    routes = mount(app, "", [system, *PAGES], services) + mount(app, API_PREFIX, [docs, *FEATURES], services)
     services.openapi = openapi.build(
         routes,
         title="University Local API", version=__version__, extra_models=tuple(CONTENT_MODELS.values()),

@@ -1,0 +1,202 @@
+"""Assignment, submission and grading models.
+
+Numbers: `max_score` and a rubric entry's `max_points` are whole numbers; awarded `points`,
+`total_score`, `final_score` and `late_penalty_percent` may carry up to two decimals (half points
+are common), and every sum or penalty is rounded to two decimals.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from university_local.core.models import (
+    ApiModel,
+    Attributes,
+    Description,
+    Timestamp,
+    Title,
+    UtcDateTime,
+    envelope,
+)
+from university_local.core.pagination import PageQuery
+from university_local.core.routing import ResourceType
+
+DEFAULT_FILE_TYPES = [".pdf", ".zip", ".docx", ".txt"]
+MAX_FILE_SIZE_MB = 500
+DEFAULT_MAX_SCORE = 100
+NOTES_MAX_CHARS = 10_000
+FEEDBACK_MAX_CHARS = 10_000
+_FILE_TYPE = re.compile(r"^(\.[a-z0-9]{1,10}){1,2}$")
+
+
+def _file_type(value: str) -> str:
+    if not _FILE_TYPE.match(value):
+        raise ValueError("a file type is a lower-case extension starting with a dot, such as .zip or .tar.gz "
+                         "(letters and digits, at most two parts)")
+    return value
+
+
+def _hundredths(value: float) -> float:
+    if round(value, 2) != value:
+        raise ValueError("at most two decimals")
+    return value
+
+
+FileType = Annotated[str, Field(max_length=22, examples=[".zip", ".tar.gz"]), AfterValidator(_file_type)]
+Points = Annotated[float, Field(ge=0, le=100_000), AfterValidator(_hundredths)]
+Percent = Annotated[float, Field(ge=0, le=100), AfterValidator(_hundredths)]
+LessonRef = Field(min_length=1, max_length=128, description="The lesson the assignment belongs to (its course "
+                                                            "follows from it).")
+
+
+class RubricCriterion(ApiModel):
+    criteria: Title = Field(description="Unique within the rubric (ignoring case).")
+    max_points: int = Field(ge=1, le=100_000)
+    description: Description | None = None
+
+
+Rubric = Field(max_length=50, description="When not empty, max_score is the sum of max_points, and grades "
+                                          "score every criterion.")
+MaxScore = Field(ge=1, le=100_000, description="With a rubric: its sum (sending another value is an error; "
+                                               "omitted, it is computed). Without one: default 100.")
+FileTypes = Field(min_length=1, max_length=20, description="Extensions accepted, lower case with the dot, e.g. "
+                                                          "[\".zip\", \".tar.gz\"].")
+MaxFileSize = Field(ge=1, le=MAX_FILE_SIZE_MB, description="Largest file accepted, in MiB (1 MiB = 1,048,576 bytes).")
+LatePenalty = Field(description="Percent taken off the score of a late submission (a flat deduction, "
+                                "not per day).")
+DueDate = Field(description="Submissions after this are late (refused unless allow_late_submission); "
+                            "null: no deadline.")
+
+
+class AssignmentCreate(ApiModel):
+    title: Title
+    description: Description | None = None
+    lesson_id: str = LessonRef
+    due_date: UtcDateTime | None = Field(None, description=DueDate.description)
+    max_score: int | None = Field(None, ge=1, le=100_000, description=MaxScore.description)
+    allow_late_submission: bool = False
+    late_penalty_percent: Percent = Field(0, description=LatePenalty.description)
+    rubric: list[RubricCriterion] = Field(default_factory=list, max_length=50, description=Rubric.description)
+    allowed_file_types: list[FileType] = Field(default_factory=lambda: list(DEFAULT_FILE_TYPES), min_length=1,
+                                               max_length=20, description=FileTypes.description)
+    max_file_size_mb: int = Field(10, ge=1, le=MAX_FILE_SIZE_MB, description=MaxFileSize.description)
+
+
+class AssignmentUpdate(ApiModel):
+    title: Title = None  # type: ignore[assignment]
+    description: Description | None = None
+    lesson_id: str = Field(None, min_length=1, max_length=128, description="Move to another lesson.")  # type: ignore[assignment]
+    due_date: UtcDateTime | None = Field(None, description=DueDate.description)
+    max_score: int = Field(None, ge=1, le=100_000, description=MaxScore.description)  # type: ignore[assignment]
+    allow_late_submission: bool = None  # type: ignore[assignment]
+    late_penalty_percent: Percent = Field(None, description=LatePenalty.description)  # type: ignore[assignment]
+    rubric: list[RubricCriterion] = Field(None, max_length=50, description=Rubric.description)  # type: ignore[assignment,arg-type]
+    allowed_file_types: list[FileType] = Field(None, min_length=1, max_length=20,  # type: ignore[assignment,arg-type]
+                                               description=FileTypes.description)
+    max_file_size_mb: int = Field(None, ge=1, le=MAX_FILE_SIZE_MB, description=MaxFileSize.description)  # type: ignore[assignment]
+
+
+AssignmentCreateBody = envelope("assignment", AssignmentCreate, name="AssignmentCreateBody")
+AssignmentUpdateBody = envelope("assignment", AssignmentUpdate, name="AssignmentUpdateBody")
+
+
+class AssignmentListQuery(PageQuery):
+    lesson_id: str | None = None
+    course_id: str | None = None
+
+
+class RubricCriterionOut(Attributes):
+    criteria: str
+    max_points: int
+    description: str | None
+
+
+class AssignmentAttributes(Attributes):
+    title: str
+    description: str | None
+    lesson_id: str
+    course_id: str
+    due_date: Timestamp | None
+    max_score: int
+    allow_late_submission: bool
+    late_penalty_percent: float
+    rubric: list[RubricCriterionOut]
+    allowed_file_types: list[str]
+    max_file_size_mb: int
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+ASSIGNMENT = ResourceType("assignment", AssignmentAttributes, relationships={"lesson": "lesson", "course": "course"})
+
+
+# -- submissions ---------------------------------------------------------------------------
+
+
+class SubmissionListQuery(PageQuery):
+    user_id: str | None = Field(None, description="One learner's submissions (required with a publishable key).")
+    current: bool | None = Field(None, description="true: only each learner's latest submission.")
+    status: Literal["submitted", "graded"] | None = None
+
+
+class LearnerQuery(BaseModel):
+    """A publishable key reads a submission only as its learner, named with user_id."""
+
+    user_id: str | None = Field(None, description="Required with a publishable key: the learner asking.")
+
+
+class StoredFile(Attributes):
+    filename: str = Field(description="The name the learner's device gave, sanitised: no directories, control "
+                                      "characters or leading dots.")
+    content_type: str = Field(description="From the extension; application/octet-stream when not a known type.")
+    size_bytes: int
+    sha256: str
+
+
+class ScoreOut(Attributes):
+    criteria: str
+    points: float
+    max_points: int
+
+
+class SubmissionAttributes(Attributes):
+    assignment_id: str
+    course_id: str
+    lesson_id: str
+    user_id: str
+    attempt: int = Field(description="1 for the first submission, then 2, 3, ... for each resubmission.")
+    current: bool = Field(description="The learner's latest submission: the one that counts.")
+    status: Literal["submitted", "graded"]
+    notes: str | None = Field(description="Plain text, as the learner wrote it.")
+    file: StoredFile
+    late: bool
+    late_penalty_percent: float = Field(description="Recorded when submitted: the assignment's penalty if late, else 0.")
+    submitted_at: Timestamp
+    scores: list[ScoreOut] | None
+    total_score: float | None = Field(description="Sum of the rubric points (or the score given), before the penalty.")
+    final_score: float | None = Field(description="total_score less late_penalty_percent of it, to two decimals.")
+    max_score: int
+    feedback: str | None = Field(description="Plain text.")
+    graded_at: Timestamp | None
+    updated_at: Timestamp
+
+
+SUBMISSION = ResourceType("submission", SubmissionAttributes,
+                          relationships={"assignment": "assignment", "user": "user"})
+
+
+class Score(ApiModel):
+    criteria: str = Field(min_length=1, max_length=200, description="A criteria of the rubric, exactly as written.")
+    points: Points = Field(description="0 to the criterion's max_points, at most two decimals.")
+
+
+class GradeBody(ApiModel):
+    scores: list[Score] = Field(default_factory=list, max_length=50,
+                                description="One entry per rubric criterion, each exactly once. Empty for an "
+                                            "assignment without a rubric.")
+    total_score: Points | None = Field(None, description="Optional with a rubric (checked against the sum of "
+                                                         "points); required without one.")
+    feedback: str | None = Field(None, max_length=FEEDBACK_MAX_CHARS, description="Plain text.")

@@ -1,0 +1,138 @@
+"""Assignment and submission endpoints.
+
+Secret keys (instructors) manage assignments, read every submission and grade. Publishable keys
+(learners) read the assignments of published courses, submit as a named learner, and read and
+download only the submissions of the learner they name with `user_id=`; anyone else's answer 404.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+from urllib.parse import quote
+
+import bottle
+
+from university_local.assignments import service
+from university_local.assignments.models import (
+    ASSIGNMENT,
+    SUBMISSION,
+    AssignmentCreateBody,
+    AssignmentListQuery,
+    AssignmentUpdateBody,
+    GradeBody,
+    LearnerQuery,
+    SubmissionListQuery,
+)
+from university_local.core.errors import ApiError
+from university_local.core.jsonapi import check_body_id, document
+from university_local.core.models import patch_fields
+from university_local.core.routing import NOTHING, Request, Router, many, one, raw
+
+router = Router("assignments", rate="catalogue")
+
+
+@router.get("/assignments", summary="List assignments (filter by lesson_id or course_id)",
+            query=AssignmentListQuery, returns=many(ASSIGNMENT))
+def list_assignments(req: Request) -> dict[str, Any]:
+    q: AssignmentListQuery = req.query
+    rows, total = service.list_assignments(req.store, req.tenant, q.window, lesson_id=q.lesson_id,
+                                           course_id=q.course_id, published_only=req.published_only)
+    return document([service.assignment_resource(r) for r in rows], meta=q.window.meta(total))
+
+
+@router.post("/assignments", summary="Create an assignment on a lesson", body=AssignmentCreateBody,
+             returns=one(ASSIGNMENT), status=201)
+def create_assignment(req: Request) -> dict[str, Any]:
+    return document(service.assignment_resource(service.create_assignment(req.store, req.tenant,
+                                                                          req.body.data.attributes)))
+
+
+@router.get("/assignments/<assignment_id>", summary="Get an assignment", returns=one(ASSIGNMENT))
+def get_assignment(req: Request, assignment_id: str) -> dict[str, Any]:
+    row = service.get_assignment(req.store, req.tenant, assignment_id, published_only=req.published_only)
+    return document(service.assignment_resource(row))
+
+
+@router.patch("/assignments/<assignment_id>", summary="Update an assignment", body=AssignmentUpdateBody,
+              returns=one(ASSIGNMENT))
+def update_assignment(req: Request, assignment_id: str) -> dict[str, Any]:
+    check_body_id(req.body.data.id, assignment_id)
+    row = service.update_assignment(req.store, req.tenant, assignment_id, patch_fields(req.body.data.attributes))
+    return document(service.assignment_resource(row))
+
+
+@router.delete("/assignments/<assignment_id>", summary="Delete an assignment (submissions are kept)",
+               returns=NOTHING)
+def delete_assignment(req: Request, assignment_id: str) -> None:
+    service.delete_assignment(req.store, req.tenant, assignment_id)
+
+
+@router.post("/assignments/<assignment_id>/submissions",
+             summary="Submit work (multipart/form-data: user_id, file, notes); each submission is a new attempt",
+             raw_body="multipart/form-data", returns=one(SUBMISSION), status=201, access="learner", rate="quizzes")
+def submit(req: Request, assignment_id: str) -> dict[str, Any]:
+    row = service.submit(req.store, req.tenant, assignment_id, bottle.request.environ,
+                         data_dir=req.services.config.data_dir, drain_limit=req.services.config.max_body_bytes,
+                         published_only=req.published_only)
+    return document(service.submission_resource(row))
+
+
+def _learner(req: Request, user_id: str | None) -> str | None:
+    """The learner a publishable key must name; None for a secret key (it may read all)."""
+    if not req.published_only:
+        return None
+    if not user_id:
+        raise ApiError(400, "invalid_parameter", "With a publishable key, name the learner: user_id=...",
+                       parameter="user_id")
+    return user_id
+
+
+@router.get("/assignments/<assignment_id>/submissions",
+            summary="List submissions, every attempt (current=true: each learner's latest)",
+            query=SubmissionListQuery, returns=many(SUBMISSION))
+def list_submissions(req: Request, assignment_id: str) -> dict[str, Any]:
+    q: SubmissionListQuery = req.query
+    user_id = _learner(req, q.user_id) or q.user_id
+    rows, total = service.list_submissions(req.store, req.tenant, assignment_id, q.window, user_id=user_id,
+                                           current=q.current, status=q.status, published_only=req.published_only)
+    return document([service.submission_resource(r) for r in rows], meta=q.window.meta(total))
+
+
+@router.get("/submissions/<submission_id>", summary="Get a submission", query=LearnerQuery, returns=one(SUBMISSION))
+def get_submission(req: Request, submission_id: str) -> dict[str, Any]:
+    row = service.get_submission(req.store, req.tenant, submission_id, user_id=_learner(req, req.query.user_id),
+                                 published_only=req.published_only)
+    return document(service.submission_resource(row))
+
+
+@router.get("/submissions/<submission_id>/file",
+            summary="Download a submission's file (the bytes as submitted, as an attachment, typed by extension)",
+            query=LearnerQuery, returns=raw("*/*"))
+def download_submission_file(req: Request, submission_id: str) -> Any:
+    row, handle = service.submission_file(req.store, req.tenant, req.services.config.data_dir, submission_id,
+                                          user_id=_learner(req, req.query.user_id),
+                                          published_only=req.published_only)
+    response = bottle.response
+    response.content_type = row["content_type"]
+    response.set_header("Content-Length", str(os.fstat(handle.fileno()).st_size))
+    response.set_header("Content-Disposition", content_disposition(row["filename"]))
+    response.set_header("X-Content-Type-Options", "nosniff")
+    response.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
+    response.set_header("Cache-Control", "private, no-cache")
+    response.set_header("ETag", f'"{row["file_sha256"]}"')
+    return handle  # streamed by the server (wsgi.file_wrapper), never read whole
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback name and the exact name in RFC 6266/5987 form."""
+    fallback = re.sub(r'[^\x20-\x7e]|["\\%;]', "_", filename) or "submission"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@router.patch("/submissions/<submission_id>/grade",
+              summary="Grade a submission against the rubric (again to regrade; the latest grade counts)",
+              body=GradeBody, returns=one(SUBMISSION))
+def grade_submission(req: Request, submission_id: str) -> dict[str, Any]:
+    return document(service.submission_resource(service.grade(req.store, req.tenant, submission_id, req.body)))
