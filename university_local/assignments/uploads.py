@@ -47,6 +47,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from university_local.core.errors import ApiError
+from university_local.core.routing import drain
 
 CHUNK_BYTES = 64 * 1024
 FORM_OVERHEAD_BYTES = 64 * 1024  # room beside the file for the text fields and the part headers
@@ -306,18 +307,7 @@ class _FormReader:
 
     def _drain(self, remaining: int, deadline: float) -> bool:
         """Read and drop the rest of the body; False if it did not all arrive in time."""
-        stream = self.environ["wsgi.input"]
-        try:
-            while remaining > 0:
-                if time.monotonic() > deadline:
-                    return False
-                chunk = stream.read(min(CHUNK_BYTES, remaining))
-                if not chunk:
-                    return False
-                remaining -= len(chunk)
-        except OSError:
-            return False
-        return True
+        return drain(self.environ["wsgi.input"], remaining, deadline)
 
     # -- parser callbacks ------------------------------------------------------------------
 

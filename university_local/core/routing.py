@@ -9,6 +9,7 @@ error; `openapi.build` reads the same table, so the document cannot drift from t
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -249,17 +250,37 @@ def _endpoint(route: Route, services: Services) -> Callable[..., bytes | str]:
     return endpoint
 
 
+DRAIN_BYTES = 64 * 1024 * 1024  # an unread body up to this size is read and dropped after an early answer
+DRAIN_SECONDS = 10.0
+_CHUNK = 64 * 1024
+
+
 def _finish_reading_body(max_bytes: int, headers: dict[str, str]) -> None:
     """An error may answer before the body was read. Left unread, its bytes would be taken for
-    the next request on a keep-alive connection; so read it, or close the connection if it is
-    too large to bother."""
+    the next request on a keep-alive connection; closing at once instead often loses the answer
+    (the client is still sending). So read and drop it, within a budget (like nginx's lingering
+    close), and only past that close the connection."""
     request = bottle.request
     if request.content_length <= 0 or "bottle.request.body" in request.environ:
         return
-    if request.content_length > max_bytes:
+    if request.content_length > DRAIN_BYTES or not drain(request.environ["wsgi.input"], request.content_length,
+                                                          time.monotonic() + DRAIN_SECONDS):
         headers["Connection"] = "close"
-    else:
-        request.body.read()
+
+
+def drain(stream: Any, remaining: int, deadline: float) -> bool:
+    """Read and drop `remaining` bytes of a request body; False if they did not all arrive in time."""
+    try:
+        while remaining > 0:
+            if time.monotonic() > deadline:
+                return False
+            chunk = stream.read(min(_CHUNK, remaining))
+            if not chunk:
+                return False
+            remaining -= len(chunk)
+    except OSError:
+        return False
+    return True
 
 
 def _parse_query(model: type[BaseModel]) -> BaseModel:
