@@ -1,0 +1,158 @@
+"""SCORM run-time endpoints.
+
+`runtime` (under the API prefix): a secret key creates a learner's signed launch URL; instructors
+read attempts with their CMI data, and a learner's result in a lesson.
+
+`player` (at the server's root, no API key): the player page a launch URL opens, its static
+files (the API adapter, the rules generated from the Python data model), and the player's own
+calls (open a SCO session, commit to it), which the token in their path authenticates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import bottle
+
+from scorm_player.cmi import all_rules
+from university_local.core.errors import ApiError
+from university_local.core.jsonapi import document
+from university_local.core.routing import (
+    Request,
+    Router,
+    WithStatus,
+    many,
+    one,
+    plain,
+    raw,
+)
+from university_local.scorm import runtime_service as service
+from university_local.scorm.runtime_models import (
+    SCORM_ATTEMPT,
+    SCORM_LAUNCH,
+    SCORM_RESULT,
+    ScormAttemptListQuery,
+    ScormCommitBatch,
+    ScormCommitDocument,
+    ScormLaunchCreateBody,
+    ScormSessionDocument,
+    ScormSessionOpen,
+)
+
+runtime = Router("scorm runtime", rate="progress")
+player = Router("scorm player")
+
+
+@runtime.post("/scorm/launch", summary="Create a learner's signed, expiring SCORM player URL for a lesson",
+              body=ScormLaunchCreateBody, returns=one(SCORM_LAUNCH), status=201)
+def create_scorm_launch(req: Request) -> dict[str, Any]:
+    return document(service.launch(req.store, req.tenant, req.body.data.attributes))
+
+
+@runtime.get("/scorm/attempts", summary="List SCORM attempts (filter by lesson_id, user_id, item_id), newest first",
+             query=ScormAttemptListQuery, returns=many(SCORM_ATTEMPT), access="secret")
+def list_scorm_attempts(req: Request) -> dict[str, Any]:
+    q: ScormAttemptListQuery = req.query
+    rows, total = service.list_attempts(req.store, req.tenant, q.window, lesson_id=q.lesson_id, user_id=q.user_id,
+                                        item_id=q.item_id)
+    return document([service.attempt_resource(req.store, row) for row in rows], meta=q.window.meta(total))
+
+
+@runtime.get("/scorm/attempts/<attempt_id>", summary="Get a SCORM attempt with every CMI element and its sessions",
+             returns=one(SCORM_ATTEMPT), access="secret")
+def get_scorm_attempt(req: Request, attempt_id: str) -> dict[str, Any]:
+    row = service.get_attempt(req.store, req.tenant, attempt_id)
+    return document(service.attempt_resource(req.store, row, detail=True))
+
+
+@runtime.get("/scorm/lessons/<lesson_id>/users/<user_id>",
+             summary="A learner's SCORM result in a lesson: completion, success, score and time, per SCO and overall",
+             returns=one(SCORM_RESULT))
+def get_scorm_result(req: Request, lesson_id: str, user_id: str) -> dict[str, Any]:
+    if req.published_only:
+        service.published_lesson(req.store, req.tenant, lesson_id)
+    return document(service.lesson_result(req.store, req.tenant, lesson_id, user_id))
+
+
+# -- the player ---------------------------------------------------------------------------------------
+
+STATIC = {"scorm-api.js": "application/javascript; charset=utf-8", "player.js": "application/javascript; charset=utf-8",
+          "player.css": "text/css; charset=utf-8", "cmi-rules.js": "application/javascript; charset=utf-8"}
+
+
+@cache
+def _static(name: str) -> tuple[bytes, str]:
+    """A player file and its ETag; `cmi-rules.js` is generated from the Python data model."""
+    if name == "cmi-rules.js":
+        data = ("/* Generated from scorm_player/cmi/model.py: the rules scorm-api.js validates with. */\n"
+                "window.SCORM_RULES = " + json.dumps(all_rules(), separators=(",", ":")) + ";\n").encode()
+    else:
+        data = (resources.files("scorm_player") / "static" / name).read_bytes()
+    return data, hashlib.sha256(data).hexdigest()[:16]
+
+
+@cache
+def _page_template() -> str:
+    return (resources.files("scorm_player") / "static" / "player.html").read_text(encoding="utf-8")
+
+
+@player.get("/scorm/player/<name>", summary="The SCORM player's scripts and styles", access="public",
+            returns=raw("application/javascript; charset=utf-8"))
+def scorm_player_file(req: Request, name: str) -> Any:
+    if name not in STATIC:
+        raise ApiError(404, "file_not_found", f"The player has no file '{html.escape(name[:100])}'.")
+    data, etag = _static(name)
+    bottle.response.content_type = STATIC[name]
+    bottle.response.set_header("ETag", f'"{etag}"')
+    bottle.response.set_header("Cache-Control", "public, max-age=3600")
+    if bottle.request.get_header("If-None-Match") == f'"{etag}"':
+        return WithStatus(304, b"")
+    return data
+
+
+@player.get("/scorm/play/<token>", summary="The SCORM player page a launch URL opens", access="public",
+            returns=raw("text/html; charset=utf-8"))
+def scorm_player_page(req: Request, token: str) -> str | WithStatus:
+    bottle.response.set_header("Cache-Control", "no-store")
+    bottle.response.set_header("Referrer-Policy", "no-referrer")  # the token is in the URL
+    try:
+        context = service.player_context(req.store, token)
+    except ApiError as err:
+        bottle.response.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+        return WithStatus(err.status, _message_page(err.errors[0]["title"], err.errors[0]["detail"]))
+    bottle.response.set_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; "
+                                                          "style-src 'self' 'unsafe-inline'; frame-src 'self'")
+    versions = {name: _static(name)[1] for name in STATIC}
+    config = json.dumps(context).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    page = _page_template()
+    for name, version in versions.items():
+        page = page.replace("{{" + name + "}}", f"/scorm/player/{name}?v={version}")
+    return (page.replace("{{title}}", html.escape(context["title"]))
+                .replace("{{course_title}}", html.escape(context["course_title"] or ""))
+                .replace("{{config}}", config))
+
+
+def _message_page(title: str, detail: str) -> str:
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#222}}</style>
+</head><body><h1>{html.escape(title)}</h1><p>{html.escape(detail)}</p></body></html>"""
+
+
+@player.post("/scorm/play/<token>/sessions", summary="Open a SCO session (the player page calls this)",
+             body=ScormSessionOpen, returns=plain(ScormSessionDocument), access="public", status=201)
+def open_scorm_session(req: Request, token: str) -> dict[str, Any]:
+    return service.open_session(req.store, token, req.body.item_id)
+
+
+@player.post("/scorm/play/<token>/sessions/<session_id>/commits",
+             summary="Commit a SCO's data: numbered commits, each applied once (the player and its beacons call this)",
+             body=ScormCommitBatch, returns=plain(ScormCommitDocument), access="public")
+def commit_scorm_session(req: Request, token: str, session_id: str) -> dict[str, Any]:
+    return service.commit(req.store, token, session_id, req.body)
