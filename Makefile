@@ -24,6 +24,8 @@ bench: install
 	$(BIN)/python bench/catalogue.py
 	$(BIN)/python bench/progress.py
 	$(BIN)/python bench/quizzes.py
+	$(BIN)/python bench/certificates.py
+	$(BIN)/python bench/scorm_commit.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
