@@ -25,7 +25,6 @@ from university_local.assignments.models import (
     LearnerQuery,
     SubmissionListQuery,
 )
-from university_local.core.errors import ApiError
 from university_local.core.jsonapi import check_body_id, document
 from university_local.core.models import patch_fields
 from university_local.core.routing import NOTHING, Request, Router, many, one, raw
@@ -81,12 +80,7 @@ def submit(req: Request, assignment_id: str) -> dict[str, Any]:
 
 def _learner(req: Request, user_id: str | None) -> str | None:
     """The learner a publishable key must name; None for a secret key (it may read all)."""
-    if not req.published_only:
-        return None
-    if not user_id:
-        raise ApiError(400, "invalid_parameter", "With a publishable key, name the learner: user_id=...",
-                       parameter="user_id")
-    return user_id
+    return req.learner(user_id) if req.published_only else None
 
 
 @router.get("/assignments/<assignment_id>/submissions",

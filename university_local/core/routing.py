@@ -115,6 +115,14 @@ class Request:
         """Publishable keys see published courses only."""
         return self.principal is None or not self.principal.can_write
 
+    def learner(self, user_id: str | None) -> str | None:
+        """The learner a call reads for. A publishable key acts for one learner and must name
+        them (`user_id=`); a secret key may name one or none."""
+        if self.published_only and not user_id:
+            raise ApiError(400, "invalid_parameter", "With a publishable key, name the learner: user_id=...",
+                           parameter="user_id")
+        return user_id
+
 
 @dataclass
 class Route:

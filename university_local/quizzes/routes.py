@@ -8,7 +8,6 @@ from typing import Any
 import bottle
 
 from university_local.core.clock import now_iso
-from university_local.core.errors import ApiError
 from university_local.core.jsonapi import check_body_id, document
 from university_local.core.models import patch_fields
 from university_local.core.routing import NOTHING, Request, Router, many, one
@@ -98,10 +97,7 @@ def submit_attempt(req: Request, quiz_id: str) -> dict[str, Any]:
             query=AttemptListQuery, returns=many(ATTEMPT))
 def list_attempts(req: Request, quiz_id: str) -> dict[str, Any]:
     q: AttemptListQuery = req.query
-    if req.published_only and not q.user_id:
-        raise ApiError(400, "invalid_parameter", "With a publishable key, name the learner: user_id=...",
-                       parameter="user_id")
-    rows, total, standing = service.list_attempts(req.store, req.tenant, quiz_id, q.window, user_id=q.user_id,
+    rows, total, standing = service.list_attempts(req.store, req.tenant, quiz_id, q.window, user_id=req.learner(q.user_id),
                                                   published_only=req.published_only)
     quiz = service.quiz_of(req.store, quiz_id)
     reveal = service.reveals_answers(quiz, bool(standing and standing["passed"]), now_iso())
@@ -116,10 +112,7 @@ def list_attempts(req: Request, quiz_id: str) -> dict[str, Any]:
             query=AttemptQuery, returns=one(ATTEMPT))
 def get_attempt(req: Request, attempt_id: str) -> dict[str, Any]:
     q: AttemptQuery = req.query
-    if req.published_only and not q.user_id:
-        raise ApiError(400, "invalid_parameter", "With a publishable key, name the learner: user_id=...",
-                       parameter="user_id")
-    return _attempt_document(req, service.get_attempt(req.store, req.tenant, attempt_id, q.user_id))
+    return _attempt_document(req, service.get_attempt(req.store, req.tenant, attempt_id, req.learner(q.user_id)))
 
 
 @router.patch("/attempts/<attempt_id>/grade", summary="Grade an essay question of an attempt",

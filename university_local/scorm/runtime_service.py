@@ -39,6 +39,7 @@ from university_local.core.errors import ApiError, not_found
 from university_local.core.events import emit
 from university_local.core.ids import new_id
 from university_local.core.jsonapi import resource, to_one
+from university_local.core.keyfiles import create_once
 from university_local.core.pagination import Page
 from university_local.progress import service as progress
 from university_local.scorm import service as packages
@@ -82,18 +83,7 @@ def launch_key(store: Store) -> bytes:
     with _keys_lock:
         key = _keys.get(path)
         if key is None:
-            if not path.exists():
-                temporary = path.with_suffix(f".{os.getpid()}.tmp")
-                fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "w") as out:
-                    out.write(os.urandom(32).hex())
-                    out.flush()
-                    os.fsync(out.fileno())
-                try:
-                    os.link(temporary, path)  # never replaces a key another process made meanwhile
-                except FileExistsError:
-                    pass
-                os.unlink(temporary)
+            create_once(path, os.urandom(32).hex().encode())
             key = _keys[path] = bytes.fromhex(path.read_text().strip())
     return key
 
