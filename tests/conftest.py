@@ -29,6 +29,7 @@ from university_local.tenancy.keys import create_key
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "university_local"]
 API = "/v1/university"
+FIXTURES = ROOT / "tests" / "fixtures"  # third-party material, with its sources and licences (SOURCES.md)
 _app_numbers = itertools.count(1)
 
 

@@ -1,4 +1,4 @@
-"""The SCORM player in headless Chromium, with the real packages of `../shared/fixtures/scorm/`.
+"""The SCORM player in headless Chromium, with the real packages of `tests/fixtures/scorm/`.
 
 For every package: import it through the API, launch it for a learner, let the content call the
 API, navigate, close the page mid-way, relaunch and check that it resumes, complete it, and check
@@ -23,10 +23,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ROOT, Api, ServerProcess
+from tests.conftest import FIXTURES as SHARED_FIXTURES
+from tests.conftest import Api, ServerProcess
 from tests.scorm_sco import Item, errors_package, package
 
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "scorm"
+FIXTURES = SHARED_FIXTURES / "scorm"
 CHROMIUM = "/usr/bin/chromium"
 JQUERY = "https://ajax.googleapis.com/ajax/libs/jquery/1.4.3/jquery.min.js"
 JQUERY_UI = "https://ajax.googleapis.com/ajax/libs/jqueryui/1.8.5/jquery-ui.min.js"

@@ -1,6 +1,6 @@
 """The ADL SCORM 2004 4th edition run-time conformance cases, replayed step by step.
 
-`../shared/fixtures/scorm-conformance/` holds the ADL test suite's API, CM-01..CM-17 and DMB
+`tests/fixtures/scorm-conformance/` holds the ADL test suite's API, CM-01..CM-17 and DMB
 cases as step lists (592 steps). Every activity is one fresh SCO launch with the LMS-provided
 `initialState`; after every step the return value and the error code must be the ADL-faithful
 ones. The cases are replayed against the browser adapter in headless Chromium (the rules and the
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +21,10 @@ import pytest
 from scorm_player import runtime
 from scorm_player.cmi import Engine
 from scorm_player.cmi import datatypes as dt
+from tests.conftest import FIXTURES as SHARED_FIXTURES
 from tests.conftest import ServerProcess
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "scorm-conformance"
+FIXTURES = SHARED_FIXTURES / "scorm-conformance"
 FILES = [FIXTURES / "api.json", FIXTURES / "cm-01-launch-seeded.json", *sorted((FIXTURES / "generated").glob("*.json"))]
 CASES = {path.relative_to(FIXTURES).as_posix(): json.loads(path.read_text()) for path in FILES}
 TOTAL_STEPS = 592

@@ -2,7 +2,7 @@
 upload API and the CLI, serving package files, versions kept on re-upload, and tenant isolation.
 
 The manifest facts below were checked by hand against each fixture's imsmanifest.xml and
-/work/shared/fixtures/scorm/SOURCES.md (file counts and unpacked bytes are the table's).
+tests/fixtures/scorm/SOURCES.md (file counts and unpacked bytes are the table's).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from scorm_player.manifest import join_parameters, parse_manifest
 from scorm_player.packages import PackageError, prepare_package
 from scorm_player.zipcheck import Limits
 from tests import scorm_zips
+from tests.conftest import FIXTURES as SHARED_FIXTURES
 from tests.conftest import Api, ServerProcess, Tenant, error_of, make_tenant, run_cli
 from university_local.core.db import loads
 from university_local.core.errors import ApiError
@@ -28,9 +29,7 @@ from university_local.scorm import service
 from university_local.scorm.routes import parse_range
 from university_local.tenancy import models as tenancy
 
-FIXTURES = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "scorm"
-if not FIXTURES.is_dir():
-    FIXTURES = Path("/work/shared/fixtures/scorm")
+FIXTURES = SHARED_FIXTURES / "scorm"
 JQUERY = "https://ajax.googleapis.com/ajax/libs/jquery/1.4.3/jquery.min.js"
 JQUERY_UI = "https://ajax.googleapis.com/ajax/libs/jqueryui/1.8.5/jquery-ui.min.js"
 
