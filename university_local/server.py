@@ -27,6 +27,7 @@ from university_local.core.config import Config
 
 SHUTDOWN_TIMEOUT = 15
 IDLE_TIMEOUT = 60  # seconds the router waits on a silent client or worker
+ROUTER_BUFFER_BYTES = 64 * 1024
 MAX_HEADER_BYTES = 32768
 
 
@@ -34,6 +35,9 @@ def uwsgi_args(config: Config) -> list[str]:
     """uWSGI's arguments for `config`: the HTTP router, and one worker process with `config.threads` threads."""
     return [
         "--http", f"{config.host}:{config.port}", "--http-keepalive", "--http-timeout", str(IDLE_TIMEOUT),
+        # A page-sized buffer splits a 30 KB course list into writes that wait on delayed ACKs
+        # (44 ms p50 on the catalogue benchmark); 64 KB sends it whole (11 ms).
+        "--http-buffer-size", str(ROUTER_BUFFER_BYTES),
         "--module", "university_local.wsgi:application",
         "--master", "--processes", "1", "--threads", str(config.threads), "--enable-threads",
         "--lazy-apps", "--single-interpreter", "--need-app",
