@@ -27,7 +27,7 @@ from university_local.core.config import Config
 
 SHUTDOWN_TIMEOUT = 15
 IDLE_TIMEOUT = 60  # seconds the router waits on a silent client or worker
-ROUTER_BUFFER_BYTES = 64 * 1024
+ROUTER_BUFFER_BYTES = 32 * 1024  # at most MAX_HEADER_BYTES
 MAX_HEADER_BYTES = 32768
 
 
@@ -36,7 +36,8 @@ def uwsgi_args(config: Config) -> list[str]:
     return [
         "--http", f"{config.host}:{config.port}", "--http-keepalive", "--http-timeout", str(IDLE_TIMEOUT),
         # A page-sized buffer splits a 30 KB course list into writes that wait on delayed ACKs
-        # (44 ms p50 on the catalogue benchmark); 64 KB sends it whole (11 ms).
+        # (44 ms p50 on the catalogue benchmark); 32 KB sends it whole (12 ms). It must not exceed
+        # the worker's --buffer-size: the router's first packet to the worker would be refused.
         "--http-buffer-size", str(ROUTER_BUFFER_BYTES),
         "--module", "university_local.wsgi:application",
         "--master", "--processes", "1", "--threads", str(config.threads), "--enable-threads",
