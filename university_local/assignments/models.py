@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 
 from university_local.core.models import (
     ApiModel,
@@ -141,11 +141,6 @@ class SubmissionListQuery(PageQuery):
     current: bool | None = Field(None, description="true: only each learner's latest submission.")
     status: Literal["submitted", "graded"] | None = None
 
-
-class LearnerQuery(BaseModel):
-    """A publishable key reads a submission only as its learner, named with user_id."""
-
-    user_id: str | None = Field(None, description="Required with a publishable key: the learner asking.")
 
 
 class StoredFile(Attributes):

@@ -22,12 +22,19 @@ from university_local.assignments.models import (
     AssignmentListQuery,
     AssignmentUpdateBody,
     GradeBody,
-    LearnerQuery,
     SubmissionListQuery,
 )
 from university_local.core.jsonapi import check_body_id, document
 from university_local.core.models import patch_fields
-from university_local.core.routing import NOTHING, Request, Router, many, one, raw
+from university_local.core.routing import (
+    NOTHING,
+    LearnerQuery,
+    Request,
+    Router,
+    many,
+    one,
+    raw,
+)
 
 router = Router("assignments", rate="catalogue")
 

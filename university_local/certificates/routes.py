@@ -23,10 +23,11 @@ from university_local.certificates.models import (
 )
 from university_local.core.errors import ApiError
 from university_local.core.jsonapi import check_body_id, document
-from university_local.core.models import ApiModel, patch_fields
+from university_local.core.models import patch_fields
 from university_local.core.pagination import PageQuery
 from university_local.core.routing import (
     NOTHING,
+    LearnerQuery,
     Request,
     Router,
     WithStatus,
@@ -38,10 +39,6 @@ from university_local.core.routing import (
 
 router = Router("certificates", rate="certificates")
 pages = Router("public pages")
-
-
-class LearnerQuery(ApiModel):
-    user_id: str | None = None
 
 
 # -- templates --------------------------------------------------------------------------------

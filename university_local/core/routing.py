@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import bottle
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from university_local.core.errors import ApiError, http_error
 from university_local.core.ratelimit import RateLimiter
@@ -90,6 +90,13 @@ class Services:
     config: Any
     limiter: RateLimiter
     openapi: dict[str, Any] = field(default_factory=dict)
+
+
+class LearnerQuery(BaseModel):
+    """The query of a read a learner may make: a publishable key names itself (see Request.learner)."""
+
+    user_id: str | None = Field(None, min_length=1, max_length=128,
+                                description="Required with a publishable key: the learner asking.")
 
 
 @dataclass

@@ -95,10 +95,6 @@ class AttemptListQuery(PageQuery):
     user_id: str | None = None
 
 
-class AttemptQuery(ApiModel):
-    user_id: str | None = Field(None, min_length=1, max_length=128)
-
-
 class EssayGrade(ApiModel):
     question_index: int = Field(ge=0, le=10_000)
     points_earned: float = Field(ge=0, le=1000)

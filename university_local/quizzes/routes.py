@@ -10,14 +10,20 @@ import bottle
 from university_local.core.clock import now_iso
 from university_local.core.jsonapi import check_body_id, document
 from university_local.core.models import patch_fields
-from university_local.core.routing import NOTHING, Request, Router, many, one
+from university_local.core.routing import (
+    NOTHING,
+    LearnerQuery,
+    Request,
+    Router,
+    many,
+    one,
+)
 from university_local.quizzes import service
 from university_local.quizzes.models import (
     ATTEMPT,
     QUIZ,
     AnswersSave,
     AttemptListQuery,
-    AttemptQuery,
     AttemptStart,
     AttemptSubmit,
     EssayGrade,
@@ -109,9 +115,9 @@ def list_attempts(req: Request, quiz_id: str) -> dict[str, Any]:
 
 
 @router.get("/attempts/<attempt_id>", summary="Get an attempt (learners: their own, with user_id)",
-            query=AttemptQuery, returns=one(ATTEMPT))
+            query=LearnerQuery, returns=one(ATTEMPT))
 def get_attempt(req: Request, attempt_id: str) -> dict[str, Any]:
-    q: AttemptQuery = req.query
+    q: LearnerQuery = req.query
     return _attempt_document(req, service.get_attempt(req.store, req.tenant, attempt_id, req.learner(q.user_id)))
 
 
