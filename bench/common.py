@@ -34,6 +34,7 @@ class Server:
     data_dir: Path
     app_id: str
     key: str
+    pid: int | None = None  # the server process (its children: uWSGI's HTTP router and worker)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -50,18 +51,27 @@ def running_server(threads: int | None = None, extra_env: dict[str, str] | None 
             [*CLI, "--data-dir", str(data_dir), "keys", "create", "--app", "bench", "--env", "test", "--type", "secret"],
             check=True, capture_output=True, text=True, env=env, cwd=ROOT,
         ).stdout.strip()
-        port = free_port()
-        cmd = [*CLI, "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", str(port)]
-        if threads:
-            cmd += ["--threads", str(threads)]
-        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(base)
-            yield Server(base, data_dir, "bench", key)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+        with running_server_on(data_dir, "bench", key, threads, extra_env) as server:
+            yield server
+
+
+@contextmanager
+def running_server_on(data_dir: Path, app_id: str, key: str, threads: int | None = None,
+                      extra_env: dict[str, str] | None = None, ready_timeout: float = 60) -> Iterator[Server]:
+    """A server on an existing data dir (e.g. bench/generate_tenant.py's), rate limits off."""
+    env = {**os.environ, "UNIVERSITY_LOCAL_RATE_LIMITS": "off", **(extra_env or {})}
+    port = free_port()
+    cmd = [*CLI, "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base, ready_timeout)
+        yield Server(base, Path(data_dir), app_id, key, proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def _wait_healthy(base: str, timeout: float = 20) -> None:

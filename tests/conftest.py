@@ -213,6 +213,15 @@ class Timeline:
     now: list[datetime]
 
 
+def _without_hop_by_hop(app: Any) -> Any:
+    """wsgiref refuses the `Connection` header the app sends with a 204 (for the HTTP router)."""
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+            return start_response(status, [(k, v) for k, v in headers if k.lower() != "connection"], *args)
+        return app(environ, start)
+    return wrapped
+
+
 @pytest.fixture
 def timeline(tmp_path: Path) -> Iterator[Timeline]:
     now = [datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)]
@@ -221,7 +230,7 @@ def timeline(tmp_path: Path) -> Iterator[Timeline]:
     store = app.config["university.services"].store
     sk, _ = create_key(store, "clock-app", "test", "secret")
     pk, _ = create_key(store, "clock-app", "test", "publishable")
-    server = make_server("127.0.0.1", 0, app, handler_class=_Quiet)
+    server = make_server("127.0.0.1", 0, _without_hop_by_hop(app), handler_class=_Quiet)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"

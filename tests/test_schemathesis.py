@@ -98,6 +98,15 @@ def _seed_learning(api: Any, keep: dict[str, list[str]], doomed: dict[str, list[
         files={"file": ("seed.txt", b"seeded work", "text/plain")}).json()["data"]["id"]]
     keep["reply_id"] = [api.post(f"/discussions/{keep['discussion_id'][0]}/replies", {"data": {"type": "reply",
         "attributes": {"content": "<p>Reply</p>", "author_id": "seed-learner"}}}).json()["data"]["id"]]
+    # Course ratings: the learner's of the first kept course; for DELETE, one rater's of every disposable course.
+    api.post(f"/courses/{course_id}/ratings", {"data": {"type": "course_rating", "attributes": {
+        "user_id": "seed-learner", "rating": 4, "review": "Seeded"}}})
+    for doomed_course in doomed["course_id"]:
+        api.post("/enrollments", {"data": {"type": "enrollment", "attributes": {"user_id": "seed-rater",
+                                                                                "course_id": doomed_course}}})
+        api.post(f"/courses/{doomed_course}/ratings", {"data": {"type": "course_rating", "attributes": {
+            "user_id": "seed-rater", "rating": 3}}})
+    doomed["user_id"] = ["seed-rater"]
 
 
 @pytest.fixture(scope="session")

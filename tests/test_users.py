@@ -102,3 +102,60 @@ def test_malformed_csv_is_a_clear_error(api: Api) -> None:
     quoted = api.http.post("/users/import", content=b'id,display_name\nq1,"Smith, Jo"\nq2,"unterminated\n')
     assert quoted.status_code == 200
     assert api.get("/users/q1").json()["data"]["attributes"]["display_name"] == "Smith, Jo"
+
+
+def opt_out_of(api: Api, user_id: str) -> bool:
+    return api.get(f"/users/{user_id}").json()["data"]["attributes"]["leaderboard_opt_out"]
+
+
+def test_leaderboard_opt_out_round_trip(api: Api, tenant: Tenant, server) -> None:
+    assert api.create("/users", "user", id="lb-1", display_name="Lee")["attributes"]["leaderboard_opt_out"] is False
+    shy = api.create("/users", "user", id="lb-2", display_name="Shy", leaderboard_opt_out=True)
+    assert shy["attributes"]["leaderboard_opt_out"] is True and opt_out_of(api, "lb-2") is True
+
+    changed = api.update("/users/lb-1", "user", leaderboard_opt_out=True).json()["data"]["attributes"]
+    assert changed["leaderboard_opt_out"] is True and changed["display_name"] == "Lee"
+    assert api.update("/users/lb-1", "user", display_name="Lee R.").json()["data"]["attributes"]["leaderboard_opt_out"]
+    assert api.update("/users/lb-1", "user", leaderboard_opt_out=False).status_code == 200
+    assert opt_out_of(api, "lb-1") is False
+    for bad in (None, "yes", 1):
+        response = api.update("/users/lb-1", "user", leaderboard_opt_out=bad)
+        assert response.status_code == 422, bad
+        assert error_of(response)["source"]["pointer"] == "/data/attributes/leaderboard_opt_out"
+    refused = api.post("/users", {"data": {"type": "user", "attributes": {"display_name": "X",
+                                                                          "leaderboard_opt_out": "true"}}})
+    assert refused.status_code == 422
+    assert opt_out_of(api, "lb-1") is False
+
+    # Learners created on enrollment take part until they opt out.
+    course = api.course()
+    assert api.post("/enrollments", {"data": {"type": "enrollment", "attributes": {
+        "user_id": "lb-auto", "course_id": course["id"]}}}).status_code == 201
+    assert opt_out_of(api, "lb-auto") is False
+
+    with sqlite3.connect(server.data_dir / "university.sqlite3") as db:
+        stored = dict(db.execute("SELECT id, leaderboard_opt_out FROM users WHERE app_id = ?",
+                                 (tenant.app_id,)).fetchall())
+    assert stored == {"lb-1": 0, "lb-2": 1, "lb-auto": 0}  # what the leaderboard reads
+
+
+def test_roster_import_sets_the_leaderboard_opt_out(api: Api) -> None:
+    def load(text: str) -> dict:
+        response = api.http.post("/users/import", content=text.encode(), headers={"Content-Type": "text/csv"})
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
+    first = load("id,display_name,leaderboard_opt_out\nr-1,Ann,yes\nr-2,Bo,\nr-3,Cy,maybe\nr-4,Di,FALSE\n")
+    assert (first["created"], first["updated"], first["unchanged"]) == (3, 0, 0)
+    assert first["errors"] == [{"row": 4, "field": "leaderboard_opt_out",
+                                "message": "use true or false (yes/no, 1/0 also work)"}]
+    assert [opt_out_of(api, u) for u in ("r-1", "r-2", "r-4")] == [True, False, False]
+
+    # A blank cell, or no such column, keeps the setting; a value changes it.
+    second = load("id,display_name,leaderboard_opt_out\nr-1,Ann,\nr-2,Bo,TRUE\nr-4,Di,0\n")
+    assert (second["created"], second["updated"], second["unchanged"]) == (0, 1, 2)
+    third = load("id,display_name\nr-1,Ann\nr-2,Bo\n")
+    assert (third["created"], third["updated"], third["unchanged"]) == (0, 0, 2)
+    assert [opt_out_of(api, u) for u in ("r-1", "r-2", "r-4")] == [True, True, False]
+    fourth = load("id,display_name,leaderboard_opt_out\nr-1,Ann,no\n")
+    assert fourth["updated"] == 1 and opt_out_of(api, "r-1") is False

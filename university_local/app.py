@@ -11,6 +11,7 @@ import bottle
 from pydantic import BaseModel, ConfigDict
 
 from university_local import __version__
+from university_local.analytics.routes import router as analytics
 from university_local.assignments.routes import router as assignments
 from university_local.certificates import service as certificates_service
 from university_local.certificates.routes import pages as certificate_pages
@@ -31,16 +32,20 @@ from university_local.lessons.routes import router as lessons
 from university_local.modules.routes import router as modules
 from university_local.progress.routes import router as progress
 from university_local.quizzes.routes import router as quizzes
+from university_local.ratings.routes import router as ratings
+from university_local.reports.routes import router as reports
 from university_local.scorm.routes import content as scorm_content
 from university_local.scorm.routes import router as scorm
 from university_local.scorm.runtime_routes import player as scorm_player
 from university_local.scorm.runtime_routes import runtime as scorm_runtime
+from university_local.tenancy.apps import refresh_utc_offsets
 from university_local.users.routes import router as users
 from university_local.webhooks.routes import router as webhooks
 
 API_PREFIX = "/v1/university"
 FEATURES: list[Router] = [courses, modules, lessons, users, enrollments, progress, quizzes, assignments, discussions,
-                          learning_paths, certificates, scorm, scorm_runtime, webhooks]
+                          learning_paths, certificates, scorm, scorm_runtime, webhooks,
+                          analytics, ratings, reports]
 PAGES: list[Router] = [certificate_pages, scorm_content, scorm_player]  # public pages outside the API prefix
 
 
@@ -81,6 +86,7 @@ def create_app(config: Config, store: Store | None = None) -> bottle.Bottle:
     """Build the app for `config`; the store is migrated here so the app never sees an old schema."""
     store = store or Store(config.database_path)
     store.migrate()
+    refresh_utc_offsets(store)  # before any request dates activity
     services = Services(store=store, config=config, limiter=RateLimiter(config.rate_limits))
     app = bottle.Bottle()
     certificates_service.set_public_url(store, config.public_url or default_public_url(config))

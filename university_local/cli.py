@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     revoke.set_defaults(run=_keys_revoke)
 
     users_cmd = sub.add_parser("users", help="manage users").add_subparsers(title="users commands")
-    roster = users_cmd.add_parser("import", help="import a CSV roster (id, display_name, email, role, pin, password)")
+    roster = users_cmd.add_parser("import", help="import a CSV roster (id, display_name, email, role, pin, "
+                                                 "password, leaderboard_opt_out)")
     roster.add_argument("csv", help="the roster file ('-' for standard input)")
     roster.add_argument("--app", required=True)
     roster.add_argument("--env", required=True, choices=["test", "live"])
@@ -86,6 +87,15 @@ def _parser() -> argparse.ArgumentParser:
     auto.add_argument("--app", required=True)
     auto.add_argument("setting", choices=["on", "off"], nargs="?")
     auto.set_defaults(run=_auto_create_users)
+    zone = app_cmd.add_parser("time-zone", help="show or set the IANA time zone the app's days are counted in "
+                                                "(streaks, daily analytics); setting it re-dates past activity")
+    zone.add_argument("--app", required=True)
+    zone.add_argument("zone", nargs="?", help="e.g. Africa/Nairobi (default UTC)")
+    zone.set_defaults(run=_time_zone)
+
+    analytics_cmd = sub.add_parser("analytics", help="analytics rollups").add_subparsers(title="analytics commands")
+    rebuild = analytics_cmd.add_parser("rebuild", help="recompute every rollup from the activity log (repair)")
+    rebuild.set_defaults(run=_analytics_rebuild)
 
     certs = sub.add_parser("certificates", help="certificate keys and offline verification").add_subparsers(
         title="certificates commands")
@@ -109,6 +119,18 @@ def _parser() -> argparse.ArgumentParser:
     scorm_import.add_argument("--title", help="the lesson's title (default: the manifest's)")
     scorm_import.add_argument("--lesson", help="a SCORM lesson to give this package as its next version")
     scorm_import.set_defaults(run=_scorm_import)
+
+    report_cmd = sub.add_parser("report", help="export reports").add_subparsers(title="report commands")
+    course_report = report_cmd.add_parser("course", help="a course's per-learner report, the same bytes as "
+                                                         "GET /reports/courses/{course_id} (columns: README)")
+    course_report.add_argument("course_id")
+    course_report.add_argument("--app", required=True)
+    course_report.add_argument("--env", required=True, choices=["test", "live"])
+    course_report.add_argument("--format", choices=["csv", "json"], default="csv")
+    course_report.add_argument("--include", default="progress,scores,time_spent",
+                               help="comma-separated column groups: progress, scores, time_spent (default all)")
+    course_report.add_argument("--output", help="write to this file (default: standard output)")
+    course_report.set_defaults(run=_report_course)
     return parser
 
 
@@ -215,6 +237,22 @@ def _auto_create_users(args: argparse.Namespace, config: Config) -> None:
     print("on" if apps.auto_create_users(store, args.app) else "off")
 
 
+def _time_zone(args: argparse.Namespace, config: Config) -> None:
+    from university_local.analytics.rollups import set_time_zone
+
+    store = _store(config)
+    if args.zone:
+        set_time_zone(store, args.app, args.zone)
+    print(apps.time_zone(store, args.app).key)
+
+
+def _analytics_rebuild(args: argparse.Namespace, config: Config) -> None:
+    from university_local.analytics.rollups import rebuild_all
+
+    for app_id in rebuild_all(_store(config)):
+        print(f"{app_id}: rollups rebuilt")
+
+
 def _certificates_public_key(args: argparse.Namespace, config: Config) -> None:
     from university_local.certificates.service import key_document
 
@@ -259,3 +297,41 @@ def _scorm_import(args: argparse.Namespace, config: Config) -> None:
         print(orjson.dumps(err.body(), option=orjson.OPT_INDENT_2).decode(), file=sys.stderr)
         sys.exit(1)
     print(orjson.dumps({"data": service.package_resource(row)}, option=orjson.OPT_INDENT_2).decode())
+
+
+def _report_course(args: argparse.Namespace, config: Config) -> None:
+    """Streams the report like the API does; with --output, the file appears only once complete."""
+    import os
+
+    from pydantic import ValidationError
+
+    from university_local.core.errors import ApiError
+    from university_local.reports.models import ReportQuery
+    from university_local.reports.service import course_report
+    from university_local.tenancy.models import Tenant
+
+    try:
+        query = ReportQuery(format=args.format, include=args.include)
+    except ValidationError as exc:
+        raise ValueError(exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")) from None
+    try:
+        report = course_report(_store(config), Tenant(args.app, args.env), args.course_id, fmt=query.format,
+                               include=query.groups)
+    except ApiError as err:
+        raise ValueError(err.errors[0]["detail"]) from None
+    if not args.output:
+        try:
+            for chunk in report.chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:  # e.g. `| head`: the reader has seen enough
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return
+    partial = Path(f"{args.output}.partial")
+    try:
+        with open(partial, "wb") as out:
+            for chunk in report.chunks:
+                out.write(chunk)
+        os.replace(partial, args.output)
+    finally:
+        partial.unlink(missing_ok=True)

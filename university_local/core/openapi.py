@@ -156,8 +156,10 @@ def _operation(route: Route) -> dict[str, Any]:
     success = _success_schema(route.returns)
     if route.returns.kind == "raw":
         assert route.returns.media_type is not None
-        ok: dict[str, Any] = {"description": "Success", "content": {
-            route.returns.media_type: {"schema": {"type": "string", "format": "binary"}}}}
+        content: dict[str, Any] = {route.returns.media_type: {"schema": {"type": "string", "format": "binary"}}}
+        if route.returns.model is not None:  # the same download as JSON
+            content["application/json"] = {"schema": _ref(route.returns.model.__name__)}
+        ok: dict[str, Any] = {"description": "Success", "content": content}
     elif success is None:
         ok = {"description": "Success"}
     else:

@@ -64,10 +64,12 @@ def plain(model: type[BaseModel]) -> Returns:
     return Returns("model", model=model)
 
 
-def raw(media_type: str) -> Returns:
-    """Not JSON: the handler returns bytes, text or an open file (streamed), of this media type
-    unless it sets another on `bottle.response`."""
-    return Returns("raw", media_type=media_type)
+def raw(media_type: str, *, json: type[BaseModel] | None = None) -> Returns:
+    """Not JSON: the handler returns bytes, text, an open file or an iterator of chunks (streamed),
+    of this media type unless it sets another on `bottle.response`. With `json`, the handler may
+    instead answer `application/json` shaped like that model (a download offered in two formats,
+    e.g. `format=csv|json`); the OpenAPI document then lists both."""
+    return Returns("raw", model=json, media_type=media_type)
 
 
 NOTHING = Returns("none")

@@ -6,10 +6,12 @@ from datetime import timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from university_local.analytics.rollups import catch_up
 from university_local.core.config import Config
 from university_local.core.db import Store
 from university_local.enrollments.service import expire_due
 from university_local.quizzes.service import close_expired_attempts
+from university_local.tenancy.apps import refresh_utc_offsets
 from university_local.webhooks.delivery import Deliverer
 
 
@@ -21,5 +23,9 @@ def start_jobs(store: Store, config: Config) -> BackgroundScheduler:
     scheduler.add_job(expire_due, "interval", args=[store], seconds=config.expiry_interval_seconds, id="expiry")
     scheduler.add_job(close_expired_attempts, "interval", args=[store], seconds=config.expiry_interval_seconds,
                       id="quiz-deadlines")
+    # Daylight saving moves a zone's offset; activity is dated with the offset now in force.
+    scheduler.add_job(refresh_utc_offsets, "interval", args=[store], minutes=5, id="utc-offsets")
+    # Analytics reads fold what is pending themselves; this keeps what is pending small.
+    scheduler.add_job(catch_up, "interval", args=[store], seconds=30, id="rollups")
     scheduler.start()
     return scheduler

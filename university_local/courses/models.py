@@ -114,7 +114,7 @@ class CourseAttributes(Attributes):
     module_count: int
     lesson_count: int
     enrollment_count: int = Field(description="Enrollments that are not cancelled.")
-    rating: float | None = Field(description="Average learner rating; null until rated.")
+    rating: float | None = Field(description="Mean of learners' ratings (1-5), one decimal; null until rated.")
     settings: CourseSettingsOut
     created_at: Timestamp
     updated_at: Timestamp

@@ -24,7 +24,8 @@ from university_local.tenancy.models import Tenant
 
 # The course resource is built as JSON by SQLite itself: a page of courses is then one row and
 # one step, which matters because every sqlite3 step releases and re-takes the GIL under load.
-# rating is null until learners can rate courses.
+# rating is the mean of learners' ratings, rounded half up to one decimal as ratings/service.py
+# does (x / 0 is NULL in SQL: no ratings, no rating).
 _RESOURCE_JSON = """json_object(
   'id', c.id,
   'type', 'course',
@@ -33,7 +34,9 @@ _RESOURCE_JSON = """json_object(
     'thumbnail_url', c.thumbnail_url, 'category_id', c.category_id, 'instructor_id', c.instructor_id,
     'duration_minutes', c.duration_minutes, 'module_count', c.module_count, 'lesson_count', c.lesson_count,
     'enrollment_count', (SELECT COUNT(*) FROM enrollments e WHERE e.course_id = c.id AND e.status != 'cancelled'),
-    'rating', NULL, 'settings', json(c.settings),
+    'rating', (SELECT (20 * SUM(r.rating) + COUNT(*)) / (2 * COUNT(*)) / 10.0 FROM course_ratings r
+               WHERE r.app_id = c.app_id AND r.env = c.env AND r.course_id = c.id),
+    'settings', json(c.settings),
     'created_at', c.created_at, 'updated_at', c.updated_at),
   'relationships', json_object(
     'instructor', json_object('data', json(CASE WHEN c.instructor_id IS NOT NULL

@@ -20,11 +20,11 @@ from university_local.lessons.service import list_course_lessons
 from university_local.modules.service import list_modules
 from university_local.tenancy.models import Tenant
 
-_UPSERT = """
-INSERT INTO lesson_progress (app_id, env, user_id, lesson_id, course_id, position, furthest_position,
-                             time_spent_seconds, started_at, completed_at, updated_at)
-VALUES (:app, :env, :user, :lesson, :course, COALESCE(:position, 0), COALESCE(:position, 0),
-        COALESCE(:time, 0), :now, CASE WHEN :complete THEN :now END, :now)
+_COLUMNS = """INSERT INTO lesson_progress (app_id, env, user_id, lesson_id, course_id, position, furthest_position,
+                             time_spent_seconds, started_at, completed_at, updated_at)"""
+_VALUES = """:app, :env, :user, :lesson, :course, COALESCE(:position, 0), COALESCE(:position, 0),
+        COALESCE(:time, 0), :now, CASE WHEN :complete THEN :now END, :now"""
+_ON_CONFLICT = """
 ON CONFLICT (app_id, env, user_id, lesson_id) DO UPDATE SET
   position = COALESCE(:position, position),
   furthest_position = MAX(furthest_position, COALESCE(:position, 0)),
@@ -32,6 +32,26 @@ ON CONFLICT (app_id, env, user_id, lesson_id) DO UPDATE SET
   completed_at = COALESCE(completed_at, CASE WHEN :complete THEN :now END),
   updated_at = :now
 """
+_UPSERT = f"{_COLUMNS}\nVALUES ({_VALUES}){_ON_CONFLICT}"
+
+# The rules every progress write obeys, as SQL over a lesson `l`, its module `m`, course `c`
+# and the learner's enrollment `e`: each failing one is an error of _check.
+_WRITABLE = """l.deleted_at IS NULL AND m.deleted_at IS NULL AND c.deleted_at IS NULL
+  AND (NOT :published_only OR c.status = 'published')
+  AND (m.unlock_at IS NULL OR m.unlock_at <= :now)
+  AND (e.status = 'completed' OR (e.status = 'active' AND (e.expires_at IS NULL OR e.expires_at > :now)))"""
+
+# A position update as one statement: the write happens only if the rules hold, so checking and
+# writing cannot race, and the request thread makes no read of its own (each sqlite3 call hands
+# the GIL to another thread, which under load costs more than the call). No row back means a
+# rule failed; _check then says which.
+_CHECKED_UPSERT = f"""{_COLUMNS}
+SELECT {_VALUES.replace(":course", "l.course_id")}
+FROM lessons l JOIN modules m ON m.id = l.module_id JOIN courses c ON c.id = l.course_id
+JOIN enrollments e ON e.app_id = l.app_id AND e.env = l.env AND e.user_id = :user AND e.course_id = l.course_id
+WHERE l.app_id = :app AND l.env = :env AND l.id = :lesson AND {_WRITABLE}{_ON_CONFLICT}
+RETURNING *, (SELECT status FROM enrollments WHERE app_id = :app AND env = :env AND user_id = :user
+              AND course_id = lesson_progress.course_id) AS enrollment_status"""
 
 
 # Everything a progress write checks, in one read: the lesson and its lock, the learner's
@@ -56,16 +76,20 @@ def record(store: Store, tenant: Tenant, lesson_id: str, user_id: str, *, positi
     """Save a position and time, and with `complete` mark the lesson done (once).
 
     Returns the lesson's progress resource. This is the hottest write of the server: a position
-    update is one read and one statement; a completion, which may emit events and complete
+    update is one statement that checks and writes; a completion, which may emit events and complete
     the enrollment, reads and writes inside one transaction so that it is counted once.
     """
     now = now_iso()
     params = {"app": tenant.app_id, "env": tenant.env, "user": user_id, "lesson": lesson_id, "now": now,
-              "position": position, "time": time_spent_seconds, "complete": complete}
+              "position": position, "time": time_spent_seconds, "complete": complete,
+              "published_only": published_only}
     if not complete:
-        context = _check(store, params, published_only)
-        row = store.write(_UPSERT + " RETURNING *", {**params, "course": context["course_id"]})[0]
-        return lesson_progress_resource(row, context["enrollment_status"])
+        for _ in range(2):  # a rule that failed may hold again a moment later (a re-enrollment)
+            rows = store.write(_CHECKED_UPSERT, params)
+            if rows:
+                return lesson_progress_resource(rows[0], rows[0]["enrollment_status"])
+            _check(store, params, published_only)
+        raise ApiError(409, "conflict", "The lesson or enrollment changed during the write; try again.")
     with store.transaction() as db:
         context = _check(store, params, published_only)
         course_id, status = context["course_id"], context["enrollment_status"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from university_local.core.clock import now_iso
+from university_local.core.clock import now_iso, utcnow
 from university_local.core.db import Store, dumps
 from university_local.tenancy.models import APP_ID_PATTERN
 
@@ -57,3 +59,37 @@ def set_auto_create_users(store: Store, app_id: str, enabled: bool) -> None:
     ensure_app(store, app_id)
     with store.transaction() as db:
         db.execute("UPDATE apps SET auto_create_users = ? WHERE id = ?", (int(enabled), app_id))
+
+
+def time_zone(store: Store, app_id: str) -> ZoneInfo:
+    """The zone the app's calendar days are counted in (streaks, daily figures); UTC by default."""
+    return ZoneInfo(store.scalar("SELECT time_zone FROM apps WHERE id = ?", (app_id,)) or "UTC")
+
+
+def parse_time_zone(name: str) -> ZoneInfo:
+    """An IANA zone name such as `Africa/Nairobi`, or ValueError."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}: use an IANA name such as Europe/Lisbon") from None
+
+
+def utc_offset_minutes(zone: ZoneInfo, moment: datetime | None = None) -> int:
+    offset = (moment or utcnow()).astimezone(zone).utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0
+
+
+def refresh_utc_offsets(store: Store) -> int:
+    """Store each app's UTC offset as of now, for the triggers that date activity (DST moves it).
+
+    Run at start-up and every few minutes by the scheduler; returns how many apps changed.
+    """
+    changed = []
+    for row in store.all("SELECT id, time_zone, utc_offset_minutes FROM apps"):
+        offset = utc_offset_minutes(ZoneInfo(row["time_zone"]))
+        if offset != row["utc_offset_minutes"]:
+            changed.append((offset, row["id"]))
+    if changed:
+        with store.transaction() as db:
+            db.conn.executemany("UPDATE apps SET utc_offset_minutes = ? WHERE id = ?", changed)
+    return len(changed)

@@ -18,6 +18,7 @@ Password = Annotated[str, Field(min_length=8, max_length=256,
                                 description="For the learner web pages; stored as an scrypt hash.")]
 Pin = Annotated[str, Field(min_length=4, max_length=8, pattern=r"^[0-9]+$",
                            description="A short classroom PIN instead of a password.")]
+LEADERBOARD_OPT_OUT = "true leaves the user out of every leaderboard (course, path and global)."
 
 
 class UserCreate(ApiModel):
@@ -27,6 +28,7 @@ class UserCreate(ApiModel):
     role: Role = "learner"
     password: Password | None = None
     pin: Pin | None = None
+    leaderboard_opt_out: bool = Field(False, description=LEADERBOARD_OPT_OUT)
 
 
 class UserUpdate(ApiModel):
@@ -36,6 +38,7 @@ class UserUpdate(ApiModel):
     password: Password | None = None
     pin: Pin | None = None
     active: bool = Field(None, description="false deactivates the user, true reactivates.")  # type: ignore[assignment]
+    leaderboard_opt_out: bool = Field(None, description=LEADERBOARD_OPT_OUT)  # type: ignore[assignment]
 
 
 UserCreateBody = envelope("user", UserCreate, name="UserCreateBody")
@@ -53,6 +56,7 @@ class UserAttributes(Attributes):
     role: Role
     active: bool
     sign_in: Literal["password", "pin"] | None = Field(description="How the user signs in to the web pages.")
+    leaderboard_opt_out: bool = Field(description=LEADERBOARD_OPT_OUT)
     deactivated_at: Timestamp | None
     created_at: Timestamp
     updated_at: Timestamp

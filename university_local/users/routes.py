@@ -32,7 +32,8 @@ def create_user(req: Request) -> dict[str, Any]:
     return document(service.user_resource(service.create_user(req.store, req.tenant, req.body.data.attributes)))
 
 
-@router.post("/users/import", summary="Import a roster (CSV: id, display_name, email, role, pin, password)",
+@router.post("/users/import",
+             summary="Import a roster (CSV: id, display_name, email, role, pin, password, leaderboard_opt_out)",
              raw_body="text/csv", returns=plain(RosterImportDocument))
 def import_roster(req: Request) -> dict[str, Any]:
     raw = read_body(req.services.config.max_body_bytes)

@@ -23,7 +23,9 @@ from university_local.users.models import Role, UserCreate
 
 # scrypt: a slow, memory-hard KDF from the standard library (OWASP's minimum parameters).
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-ROSTER_COLUMNS = {"id", "user_id", "display_name", "name", "email", "role", "password", "pin"}
+ROSTER_COLUMNS = {"id", "user_id", "display_name", "name", "email", "role", "password", "pin", "leaderboard_opt_out"}
+# How a roster spells yes and no (leaderboard_opt_out); a blank cell leaves the setting as it is.
+_CSV_BOOLEANS = {"true": True, "yes": True, "y": True, "1": True, "false": False, "no": False, "n": False, "0": False}
 
 
 def hash_secret(secret: str) -> str:
@@ -75,7 +77,8 @@ def create_user(store: Store, tenant: Tenant, attrs: UserCreate) -> Row:
     with store.transaction():
         if store.scalar(_SELECT.replace("*", "1") + " AND id = ?", (tenant.app_id, tenant.env, user_id)):
             raise ApiError(409, "user_exists", f"User '{user_id}' already exists.", pointer="/data/attributes/id")
-        _insert(store, tenant, user_id, attrs.display_name, attrs.role, attrs.email, _secret(attrs.password, attrs.pin))
+        _insert(store, tenant, user_id, attrs.display_name, attrs.role, attrs.email, _secret(attrs.password, attrs.pin),
+                leaderboard_opt_out=attrs.leaderboard_opt_out)
     return get_user(store, tenant, user_id)
 
 
@@ -105,6 +108,8 @@ def update_user(store: Store, tenant: Tenant, user_id: str, changes: dict[str, A
                                                                      changes.pop("pin", None))
         if "active" in changes:
             changes["deactivated_at"] = None if changes.pop("active") else now
+        if "leaderboard_opt_out" in changes:
+            changes["leaderboard_opt_out"] = int(changes["leaderboard_opt_out"])
         db.table("users").update((tenant.app_id, tenant.env, user_id), {**changes, "updated_at": now})
     return get_user(store, tenant, user_id)
 
@@ -169,7 +174,7 @@ class _RowError(Exception):
 
 
 def _import_row(store: Store, tenant: Tenant, row: dict[str, str]) -> str:
-    fields = {
+    fields: dict[str, Any] = {
         "id": row.get("id") or row.get("user_id") or None,
         "display_name": row.get("display_name") or row.get("name") or "",
         "email": row.get("email") or None,
@@ -177,6 +182,11 @@ def _import_row(store: Store, tenant: Tenant, row: dict[str, str]) -> str:
         "password": row.get("password") or None,
         "pin": row.get("pin") or None,
     }
+    opt_out = row.get("leaderboard_opt_out") or ""
+    if opt_out:  # blank or absent: new users get the default, existing ones keep their setting
+        if opt_out.lower() not in _CSV_BOOLEANS:
+            raise _RowError("leaderboard_opt_out", "use true or false (yes/no, 1/0 also work)")
+        fields["leaderboard_opt_out"] = _CSV_BOOLEANS[opt_out.lower()]
     try:
         attrs = UserCreate.model_validate(fields)
     except ValidationError as exc:
@@ -194,12 +204,14 @@ def _import_row(store: Store, tenant: Tenant, row: dict[str, str]) -> str:
     secret = attrs.password or attrs.pin
     if existing is None:
         _insert(store, tenant, attrs.id or new_id("user"), attrs.display_name, attrs.role, attrs.email,
-                _secret(attrs.password, attrs.pin))
+                _secret(attrs.password, attrs.pin), leaderboard_opt_out=attrs.leaderboard_opt_out)
         return "created"
     changes: dict[str, Any] = {}
     for name in ("display_name", "email", "role"):
         if getattr(attrs, name) != existing[name] and (name != "email" or attrs.email):
             changes[name] = getattr(attrs, name)
+    if "leaderboard_opt_out" in fields and attrs.leaderboard_opt_out != bool(existing["leaderboard_opt_out"]):
+        changes["leaderboard_opt_out"] = int(attrs.leaderboard_opt_out)
     if secret and not verify_secret(secret, existing["secret_hash"]):
         changes["secret_kind"], changes["secret_hash"] = _secret(attrs.password, attrs.pin)
     if not changes:
@@ -220,12 +232,13 @@ def _secret(password: str | None, pin: str | None) -> tuple[str | None, str | No
 
 
 def _insert(store: Store, tenant: Tenant, user_id: str, display_name: str, role: str, email: str | None,
-            secret: tuple[str | None, str | None]) -> None:
+            secret: tuple[str | None, str | None], *, leaderboard_opt_out: bool = False) -> None:
     now = now_iso()
     with store.transaction() as db:
         db.table("users").insert({
             "id": user_id, "app_id": tenant.app_id, "env": tenant.env, "display_name": display_name,
             "email": email, "role": role, "secret_kind": secret[0], "secret_hash": secret[1],
+            "leaderboard_opt_out": int(leaderboard_opt_out),
             "deactivated_at": None, "created_at": now, "updated_at": now,
         })
 
@@ -237,6 +250,7 @@ def user_resource(row: Row) -> dict[str, Any]:
         "role": row["role"],
         "active": row["deactivated_at"] is None,
         "sign_in": row["secret_kind"],
+        "leaderboard_opt_out": bool(row["leaderboard_opt_out"]),
         "deactivated_at": row["deactivated_at"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],

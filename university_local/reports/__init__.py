@@ -1,0 +1,1 @@
+"""Course reports: per-learner exports of progress, time and quiz scores (CSV or JSON, streamed)."""
