@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from university_local.core.models import Attributes
+from university_local.core.models import Attributes, comma_choices
 
 Period = Literal["7d", "30d", "90d", "1y", "all"]
 PERIOD_DAYS: dict[str, int | None] = {"7d": 7, "30d": 30, "90d": 90, "1y": 365, "all": None}
@@ -22,11 +22,7 @@ class CourseAnalyticsQuery(BaseModel):
     @field_validator("metrics")
     @classmethod
     def _known(cls, value: str) -> str:
-        names = [name.strip() for name in value.split(",") if name.strip()]
-        unknown = sorted(set(names) - set(COURSE_METRICS))
-        if unknown or not names:
-            raise ValueError(f"metrics: choose from {', '.join(COURSE_METRICS)}")
-        return ",".join(dict.fromkeys(names))
+        return comma_choices(value, COURSE_METRICS, "metrics")
 
     @property
     def metric_names(self) -> list[str]:

@@ -71,6 +71,15 @@ Description = Annotated[str, Field(max_length=10_000)]
 ExternalId = Annotated[str, Field(min_length=1, max_length=128)]
 
 
+def comma_choices(value: str, choices: tuple[str, ...], field: str) -> str:
+    """A comma-separated subset of `choices` (a query such as `include=a,b`), normalised to the
+    choices' order without repeats; ValueError naming the choices otherwise."""
+    names = {name.strip() for name in value.split(",") if name.strip()}
+    if not names or names - set(choices):
+        raise ValueError(f"{field}: choose from {', '.join(choices)}")
+    return ",".join(choice for choice in choices if choice in names)
+
+
 def envelope(type_name: str, attributes: type[BaseModel], *, name: str) -> type[BaseModel]:
     """The JSON:API request document `{"data": {"type": ..., "attributes": {...}}}`."""
     data = create_model(

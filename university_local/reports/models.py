@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from university_local.core.models import Attributes, Timestamp
+from university_local.core.models import Attributes, Timestamp, comma_choices
 
 # Column groups in the order their columns appear, whatever order `include` names them in.
 GROUPS = ("progress", "time_spent", "scores")
@@ -22,11 +22,7 @@ class ReportQuery(BaseModel):
     @field_validator("include")
     @classmethod
     def _known(cls, value: str) -> str:
-        names = [name.strip() for name in value.split(",") if name.strip()]
-        unknown = sorted(set(names) - set(GROUPS))
-        if unknown or not names:
-            raise ValueError(f"include: choose from {', '.join(GROUPS)}")
-        return ",".join(group for group in GROUPS if group in names)
+        return comma_choices(value, GROUPS, "include")
 
     @property
     def groups(self) -> tuple[str, ...]:
