@@ -232,3 +232,26 @@ def test_time_zone_and_rebuild_from_the_command_line(tmp_path: Path) -> None:
     wrong = run_cli(tmp_path, "apps", "time-zone", "--app", "school", "Mars/Olympus", check=False)
     assert wrong.returncode == 1 and "unknown time zone" in wrong.stderr
     assert run_cli(tmp_path, "analytics", "rebuild").stdout.strip() == "school: rollups rebuilt"
+
+
+def test_best_quiz_scores_follow_grading_and_regrading(tmp_path: Path) -> None:
+    """quiz_bests keeps each learner's best graded score per quiz, also when a re-grade lowers it."""
+    store = Store(tmp_path / "university.db")
+    store.migrate()
+    insert = ("INSERT INTO quiz_attempts (id, app_id, env, quiz_id, user_id, attempt_number, status, question_order, "
+              "score, started_at, updated_at) VALUES (?, 'a', 'test', 'quiz-1', 'u', ?, ?, '[]', ?, 'x', 'x')")
+
+    def best() -> float | None:
+        return store.scalar("SELECT score FROM quiz_bests WHERE app_id = 'a' AND user_id = 'u' AND quiz_id = 'quiz-1'")
+
+    store._writer_db().conn.execute("PRAGMA foreign_keys = OFF")  # attempts alone, without a quiz row
+    with store.transaction() as db:
+        db.execute(insert, ("att-1", 1, "graded", 60.0))
+        db.execute(insert, ("att-2", 2, "pending_review", 40.0))  # essays not graded yet: not counted
+    assert best() == 60.0
+    with store.transaction() as db:
+        db.execute("UPDATE quiz_attempts SET status = 'graded', score = 90.0 WHERE id = 'att-2'")
+    assert best() == 90.0
+    with store.transaction() as db:  # the essay re-scored down: the best is the first attempt again
+        db.execute("UPDATE quiz_attempts SET score = 50.0 WHERE id = 'att-2'")
+    assert best() == 60.0

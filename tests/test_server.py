@@ -138,3 +138,19 @@ def test_keep_alive_connections_survive_bodiless_answers(api: Api) -> None:
         deleted = api.delete(f"/courses/{course['id']}")
         assert deleted.status_code == 204 and deleted.headers["connection"] == "close"
         assert api.post("/courses", {"data": {"type": "course", "attributes": {}}}).status_code == 422
+
+
+def test_larger_json_answers_are_gzipped_for_clients_that_accept_it(api: Api) -> None:
+    for n in range(30):  # a course list well over the compression threshold
+        api.course(title=f"Course {n}", description="A description long enough to add up. " * 4)
+    plain = api.get("/courses", params={"per_page": 30}, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    assert plain.headers["Vary"] == "Accept-Encoding"
+    packed = api.get("/courses", params={"per_page": 30}, headers={"Accept-Encoding": "br, gzip;q=0.8"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert packed.num_bytes_downloaded < len(plain.content) / 4  # what travels
+    assert packed.json() == plain.json()
+    refused = api.get("/courses", params={"per_page": 30}, headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers
+    small = api.get("/health", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers  # small answers go as they are

@@ -61,14 +61,13 @@ SELECT e.course_id, e.status, c.title, c.category_id
 FROM enrollments e JOIN courses c ON c.id = e.course_id AND c.deleted_at IS NULL
 WHERE e.app_id = ? AND e.env = ? AND e.user_id = ?"""
 
-# The learner's best graded score on each live quiz they attempted, with the quiz's course, and
-# the mean of those bests (the same on every row).
+# The learner's best graded score on each live quiz they attempted (quiz_bests, kept by trigger),
+# with the quiz's course, and the mean of those bests (the same on every row).
 _BEST_SCORES = """
-SELECT q.course_id, MAX(a.score) AS best, ROUND(AVG(MAX(a.score)) OVER (), 1) AS mean
-FROM quiz_attempts a JOIN quizzes q ON q.id = a.quiz_id AND q.deleted_at IS NULL
+SELECT q.course_id, b.score AS best, ROUND(AVG(b.score) OVER (), 1) AS mean
+FROM quiz_bests b JOIN quizzes q ON q.id = b.quiz_id AND q.deleted_at IS NULL
 JOIN courses c ON c.id = q.course_id AND c.deleted_at IS NULL
-WHERE a.app_id = ? AND a.env = ? AND a.user_id = ? AND a.status = 'graded'
-GROUP BY a.quiz_id"""
+WHERE b.app_id = ? AND b.env = ? AND b.user_id = ?"""
 
 
 def user_analytics(store: Store, tenant: Tenant, user_id: str, query: UserAnalyticsQuery, *,

@@ -8,6 +8,7 @@ error; `openapi.build` reads the same table, so the document cannot drift from t
 
 from __future__ import annotations
 
+import gzip
 import logging
 import time
 from collections.abc import Callable
@@ -218,7 +219,32 @@ def render(status: int, body: Any, headers: dict[str, str] | None = None, media_
     if media_type is not None:  # set before the handler ran, which may have named another
         return body
     bottle.response.content_type = JSON_CONTENT_TYPE
-    return orjson.dumps(body)
+    return _compressed(orjson.dumps(body))
+
+
+COMPRESS_FROM_BYTES = 4096  # smaller answers gain little, and the hot writes answer less
+COMPRESS_LEVEL = 5
+
+
+def _compressed(payload: bytes) -> bytes:
+    """gzip a larger JSON answer when the client accepts it: classroom Wi-Fi is slow, JSON shrinks
+    five- to tenfold, and an answer that fits the HTTP router's buffer leaves in one write instead
+    of two that wait on the client's delayed acknowledgement (40 ms for a year's timeline)."""
+    if len(payload) < COMPRESS_FROM_BYTES:
+        return payload
+    bottle.response.set_header("Vary", "Accept-Encoding")
+    if not _accepts_gzip(bottle.request.headers.get("Accept-Encoding", "")):
+        return payload
+    bottle.response.set_header("Content-Encoding", "gzip")
+    return gzip.compress(payload, COMPRESS_LEVEL, mtime=0)
+
+
+def _accepts_gzip(header: str) -> bool:
+    for coding in header.lower().split(","):
+        name, _, params = coding.strip().partition(";")
+        if name.strip() in {"gzip", "*"}:
+            return params.replace(" ", "") not in {"q=0", "q=0.0", "q=0.00", "q=0.000"}
+    return False
 
 
 def render_error(err: ApiError, headers: dict[str, str] | None = None) -> bytes | str:

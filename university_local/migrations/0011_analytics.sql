@@ -93,7 +93,35 @@ CREATE INDEX learner_totals_streak ON learner_totals(app_id, env, last_day, curr
 CREATE INDEX enrollments_course_enrolled ON enrollments(course_id, enrolled_at);
 CREATE INDEX enrollments_tenant_status ON enrollments(app_id, env, status, user_id);
 CREATE INDEX lesson_progress_lesson ON lesson_progress(course_id, lesson_id);
-CREATE INDEX quiz_attempts_learner ON quiz_attempts(app_id, env, user_id, quiz_id, score) WHERE status = 'graded';
+
+-- A learner's best graded score on each quiz: what score leaderboards average. Kept by trigger
+-- whenever an attempt is stored or graded (re-grading may lower the best, so it is recounted).
+CREATE TABLE quiz_bests (
+    app_id   TEXT NOT NULL,
+    env      TEXT NOT NULL,
+    user_id  TEXT NOT NULL,
+    quiz_id  TEXT NOT NULL,
+    score    REAL NOT NULL,
+    PRIMARY KEY (app_id, env, user_id, quiz_id)
+) WITHOUT ROWID;
+CREATE INDEX quiz_bests_quiz ON quiz_bests(quiz_id);
+
+CREATE TRIGGER quiz_attempts_best_insert AFTER INSERT ON quiz_attempts
+WHEN NEW.status = 'graded' AND NEW.score IS NOT NULL BEGIN
+    INSERT INTO quiz_bests (app_id, env, user_id, quiz_id, score)
+    VALUES (NEW.app_id, NEW.env, NEW.user_id, NEW.quiz_id, NEW.score)
+    ON CONFLICT DO UPDATE SET score = MAX(score, excluded.score);
+END;
+
+CREATE TRIGGER quiz_attempts_best_update AFTER UPDATE OF status, score ON quiz_attempts
+WHEN NEW.status = 'graded' AND NEW.score IS NOT NULL BEGIN
+    INSERT INTO quiz_bests (app_id, env, user_id, quiz_id, score)
+    SELECT app_id, env, user_id, quiz_id, MAX(score) FROM quiz_attempts
+    WHERE app_id = NEW.app_id AND env = NEW.env AND quiz_id = NEW.quiz_id AND user_id = NEW.user_id
+      AND status = 'graded' AND score IS NOT NULL
+    GROUP BY app_id, env, user_id, quiz_id
+    ON CONFLICT DO UPDATE SET score = excluded.score;
+END;
 
 -- The log: one row per change of a progress row.
 CREATE TRIGGER lesson_progress_logged_insert AFTER INSERT ON lesson_progress BEGIN
