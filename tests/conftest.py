@@ -213,6 +213,22 @@ class Timeline:
     now: list[datetime]
 
 
+@pytest.fixture(scope="module")
+def adapter_page(server: ServerProcess) -> Iterator[Any]:
+    """Headless Chromium on a page holding the SCORM adapter and its rules exactly as the server
+    serves them to the player (one browser per test module)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+        page = browser.new_page()
+        page.goto(server.base + "/health")
+        page.add_script_tag(url=server.base + "/scorm/player/cmi-rules.js")
+        page.add_script_tag(url=server.base + "/scorm/player/scorm-api.js")
+        yield page
+        browser.close()
+
+
 def _without_hop_by_hop(app: Any) -> Any:
     """wsgiref refuses the `Connection` header the app sends with a 204 (for the HTTP router)."""
     def wrapped(environ: dict[str, Any], start_response: Any) -> Any:

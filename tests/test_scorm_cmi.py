@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -733,21 +732,6 @@ BROWSER_RUN = """([version, calls]) => {
     return [result, api[last]()];
   });
 }"""
-
-
-@pytest.fixture(scope="module")
-def adapter_page(server: ServerProcess) -> Iterator[Any]:
-    """A page with the adapter and the rules exactly as the server serves them to the player."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
-        page = browser.new_page()
-        page.goto(server.base + "/health")
-        page.add_script_tag(url=server.base + "/scorm/player/cmi-rules.js")
-        page.add_script_tag(url=server.base + "/scorm/player/scorm-api.js")
-        yield page
-        browser.close()
 
 
 @pytest.mark.parametrize("version", ["1.2", "2004"])

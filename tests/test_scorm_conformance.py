@@ -22,7 +22,6 @@ from scorm_player import runtime
 from scorm_player.cmi import Engine
 from scorm_player.cmi import datatypes as dt
 from tests.conftest import FIXTURES as SHARED_FIXTURES
-from tests.conftest import ServerProcess
 
 FIXTURES = SHARED_FIXTURES / "scorm-conformance"
 FILES = [FIXTURES / "api.json", FIXTURES / "cm-01-launch-seeded.json", *sorted((FIXTURES / "generated").glob("*.json"))]
@@ -101,20 +100,6 @@ BROWSER_REPLAY = """(activities) => activities.map(({initial, steps}) => {
     return [result, api.GetLastError()];
   });
 })"""
-
-
-@pytest.fixture(scope="module")
-def adapter_page(server: ServerProcess) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
-        page = browser.new_page()
-        page.goto(server.base + "/health")
-        page.add_script_tag(url=server.base + "/scorm/player/cmi-rules.js")
-        page.add_script_tag(url=server.base + "/scorm/player/scorm-api.js")
-        yield page
-        browser.close()
 
 
 def test_browser_adapter(adapter_page: Any) -> None:

@@ -14,6 +14,16 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
+# One SCO and one asset, both the scripted page; 1.2 spells the attribute scormtype, 2004 scormType.
+RESOURCES = """  <resources>
+    <resource identifier="res_sco" type="webcontent" adlcp:{attribute}="sco" href="sco.html">
+      <file href="sco.html"/><file href="sco.js"/>
+    </resource>
+    <resource identifier="res_asset" type="webcontent" adlcp:{attribute}="asset" href="sco.html">
+      <file href="sco.html"/><file href="sco.js"/>
+    </resource>
+  </resources>"""
+
 MANIFEST_12 = """<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="test.scripted.12" version="1"
   xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
@@ -24,14 +34,7 @@ MANIFEST_12 = """<?xml version="1.0" encoding="UTF-8"?>
 {items}
     </organization>
   </organizations>
-  <resources>
-    <resource identifier="res_sco" type="webcontent" adlcp:scormtype="sco" href="sco.html">
-      <file href="sco.html"/><file href="sco.js"/>
-    </resource>
-    <resource identifier="res_asset" type="webcontent" adlcp:scormtype="asset" href="sco.html">
-      <file href="sco.html"/><file href="sco.js"/>
-    </resource>
-  </resources>
+{resources}
 </manifest>
 """
 
@@ -48,14 +51,7 @@ MANIFEST_2004 = """<?xml version="1.0" encoding="UTF-8"?>
 {items}
     </organization>
   </organizations>
-  <resources>
-    <resource identifier="res_sco" type="webcontent" adlcp:scormType="sco" href="sco.html">
-      <file href="sco.html"/><file href="sco.js"/>
-    </resource>
-    <resource identifier="res_asset" type="webcontent" adlcp:scormType="asset" href="sco.html">
-      <file href="sco.html"/><file href="sco.js"/>
-    </resource>
-  </resources>
+{resources}
 </manifest>
 """
 
@@ -91,7 +87,9 @@ def package(version: str, items: list[Item], title: str = "Scripted SCO") -> byt
         f'parameters="{_attr(item.parameters)}">'
         f"<title>{item.title or item.identifier}</title>{item.extra}</item>"
         for item in items)
-    manifest = (MANIFEST_12 if version == "1.2" else MANIFEST_2004).format(title=title, items=xml)
+    attribute = "scormtype" if version == "1.2" else "scormType"
+    manifest = (MANIFEST_12 if version == "1.2" else MANIFEST_2004).format(
+        title=title, items=xml, resources=RESOURCES.format(attribute=attribute))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("imsmanifest.xml", manifest)
