@@ -1,8 +1,9 @@
-"""Shared plumbing: ids, the transaction helper, the read cache, dense positions."""
+"""Shared plumbing: ids, the transaction helper, batched writes, the read cache, dense positions."""
 
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from university_local.core import ordering
-from university_local.core.db import Store
+from university_local.core.db import BatchedWrite, Store
 from university_local.core.errors import ApiError
 from university_local.core.ids import new_id, ulid
 
@@ -146,3 +147,65 @@ def test_group_commit_keeps_each_transaction_atomic_and_durable(store: Store) ->
     assert sorted(errors) == sorted(n for i in range(12) for n in range(i * 1000, i * 1000 + 50) if n % 7 == 0)
     assert store._open_batch - 1 < 12 * 50  # commits were shared
     assert store.write("INSERT INTO t VALUES (?) RETURNING n", (99999,))[0]["n"] == 99999
+
+
+# Adds to named counters; a negative amount is refused by the statement's condition.
+_ADD = BatchedWrite(
+    apply="""INSERT INTO counters (name, total) SELECT value->>'name', value->>'add' FROM json_each(:jobs)
+             WHERE value->>'add' >= 0 ON CONFLICT (name) DO UPDATE SET total = total + excluded.total""",
+    outcome="""SELECT json_group_array(json_object('job', j.key, 'total', c.total))
+               FROM json_each(:jobs) j JOIN counters c ON c.name = j.value->>'name' WHERE j.value->>'add' >= 0""")
+
+
+def test_batched_writes_apply_once_each_and_see_their_own_write(store: Store) -> None:
+    """Threads add to a few counters at once. Every add applies exactly once, the writer shares
+    statements and commits between them, and each caller sees the total its own add made: no two
+    adds to one counter see the same total, which they would if they had shared a statement."""
+    store.db.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, total INTEGER NOT NULL CHECK (total < 1000000))")
+    seen: dict[str, list[int]] = {name: [] for name in "abc"}
+    sent: dict[str, int] = dict.fromkeys("abc", 0)
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+    start = threading.Barrier(16)
+
+    def work(n: int) -> None:
+        start.wait()
+        for i in range(60):
+            name, add = "abc"[(n + i) % 3], 1 + (n * 7 + i) % 5
+            if n == 0 and i % 10 == 0:  # overflows the CHECK: fails alone
+                try:
+                    store.write_batched(_ADD, {"name": name, "add": 2_000_000}, key=name)
+                except sqlite3.IntegrityError as exc:
+                    failures.append(exc)
+                continue
+            if n == 1 and i % 10 == 0:  # refused by the statement's own condition
+                assert store.write_batched(_ADD, {"name": name, "add": -1}, key=name) is None
+                continue
+            outcome = store.write_batched(_ADD, {"name": name, "add": add}, key=name)
+            with lock:
+                seen[name].append(outcome["total"])
+                sent[name] += add
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    totals = dict(Store(store.path).db.execute("SELECT name, total FROM counters").fetchall())
+    assert totals == sent
+    for name, outcomes in seen.items():
+        assert len(outcomes) == len(set(outcomes)) and max(outcomes) == sent[name]
+    assert len(failures) == 6
+    assert store._open_batch - 1 < 16 * 60 / 2  # commits were shared
+
+
+def test_batched_write_inside_a_transaction_is_part_of_it(store: Store) -> None:
+    store.db.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, total INTEGER NOT NULL)")
+    with pytest.raises(ValueError):
+        with store.transaction():
+            assert store.write_batched(_ADD, {"name": "a", "add": 5}, key="a") == {"total": 5}
+            raise ValueError
+    assert store.scalar("SELECT COUNT(*) FROM counters") == 0
+    with store.transaction():
+        store.write_batched(_ADD, {"name": "a", "add": 5}, key="a")
+    assert store.write_batched(_ADD, {"name": "a", "add": 2}, key="a") == {"total": 7}

@@ -52,6 +52,9 @@ def test_position_updates(api: Api) -> None:
     attrs = r2.json()["data"]["attributes"]
     assert (attrs["position"], attrs["furthest_position"], attrs["time_spent_seconds"]) == (120, 300, 320)
     assert attrs["completed"] is False
+    r3 = api.patch(f"/lessons/{video['id']}/progress", {"user_id": "ria", "time_spent_seconds": 400})
+    attrs = r3.json()["data"]["attributes"]  # no position: the stored one stays
+    assert (attrs["position"], attrs["furthest_position"], attrs["time_spent_seconds"]) == (120, 300, 400)
     progress = api.get(f"/progress/{course['id']}/users/ria").json()["data"]["attributes"]
     assert progress["current_lesson"] == {"lesson_id": video["id"], "position": 120, "total": 900}
     assert progress["status"] == "in_progress" and progress["overall_progress"] == 0.0

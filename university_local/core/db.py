@@ -167,7 +167,29 @@ class Store:
         """
         if getattr(self._local, "writing", False):  # inside a transaction: part of it
             return self._run(self._writer_db(), sql, params)
-        job = _Job(sql, params)
+        return self._submit(_Job(sql, params)).rows
+
+    def write_batched(self, statement: BatchedWrite, params: dict[str, Any], key: Hashable) -> dict[str, Any] | None:
+        """Like `write`, for a statement that the writer applies to many requests at once.
+
+        The writer gathers the waiting requests for `statement` into one JSON array and runs
+        `statement.apply` and `statement.outcome` once for all of them: two trips into SQLite
+        per batch instead of two per request, and each trip hands the GIL away and has to win
+        it back while request threads compete for it. Requests with the same `key` go into
+        separate batches, so each sees the state its own write left. Returns this request's
+        outcome, or None when the statement's conditions kept it from applying.
+        """
+        job = _Job(statement.apply, params, batched=statement, key=key)
+        if getattr(self._local, "writing", False):
+            self._run_group(self._writer_db(), statement, [job])
+            if job.error is not None:
+                raise job.error
+        else:
+            self._submit(job)
+        return job.rows[0] if job.rows else None
+
+    def _submit(self, job: _Job) -> _Job:
+        """Hand `job` to the writer thread and wait until it is durable (or failed)."""
         with self._writer_init:
             if self._writer_thread is None:
                 self._writer_thread = threading.Thread(target=self._write_jobs, name="sqlite-writer", daemon=True)
@@ -176,7 +198,7 @@ class Store:
         job.done.acquire()
         if job.error is not None:
             raise job.error
-        return job.rows
+        return job
 
     def _write_jobs(self) -> None:
         """The writer thread: run what is queued, commit it as one batch, wake the writers."""
@@ -191,13 +213,7 @@ class Store:
                 try:
                     if not writer.conn.in_transaction:
                         writer.conn.execute("BEGIN IMMEDIATE")
-                    for job in jobs:
-                        try:
-                            job.rows = self._run(writer, job.sql, job.params)
-                        except sqlite3.Error as exc:
-                            job.error = exc
-                            if not writer.conn.in_transaction:  # the error took the batch with it
-                                raise
+                    self._run_jobs(writer, jobs)
                     self._open_batch += 1
                     self._batch_members = 0
                     writer.conn.execute("COMMIT")
@@ -218,6 +234,44 @@ class Store:
                 if error is not None and job.error is None:
                     job.error = error
                 job.done.release()
+
+    def _run_jobs(self, writer: sqlite_utils.Database, jobs: list[_Job]) -> None:
+        """Run one batch of jobs in the open transaction; batched statements in groups."""
+        groups: dict[BatchedWrite, dict[Hashable, _Job]] = {}
+        for job in jobs:
+            if job.batched is None:
+                try:
+                    job.rows = self._run(writer, job.sql, job.params)
+                except sqlite3.Error as exc:
+                    job.error = exc
+                    if not writer.conn.in_transaction:  # the error took the batch with it
+                        raise
+                continue
+            group = groups.setdefault(job.batched, {})
+            if job.key in group:  # a second write of the same thing waits for the first to apply
+                self._run_group(writer, job.batched, list(group.values()))
+                group.clear()
+            group[job.key] = job
+        for statement, group in groups.items():
+            if group:
+                self._run_group(writer, statement, list(group.values()))
+
+    def _run_group(self, writer: sqlite_utils.Database, statement: BatchedWrite, group: list[_Job]) -> None:
+        payload = orjson.dumps([job.params for job in group]).decode()
+        try:
+            writer.conn.execute(statement.apply, {"jobs": payload})
+            outcome = writer.conn.execute(statement.outcome, {"jobs": payload}).fetchone()[0]
+        except sqlite3.Error as exc:
+            if not writer.conn.in_transaction:  # the error took the batch with it
+                raise
+            if len(group) == 1:
+                group[0].error = exc
+            else:  # find the culprit: everyone else's write still applies
+                for job in group:
+                    self._run_group(writer, statement, [job])
+            return
+        for row in orjson.loads(outcome):
+            group[row.pop("job")].rows = [row]
 
     @staticmethod
     def _run(writer: sqlite_utils.Database, sql: str, params: Any) -> list[Row]:
@@ -364,17 +418,33 @@ def _held_lock() -> threading.Lock:
     return lock
 
 
+@dataclass(frozen=True)
+class BatchedWrite:
+    """A write the writer thread applies to many requests in one statement (`Store.write_batched`).
+
+    Both statements read the requests from `json_each(:jobs)`, a JSON array of their parameter
+    objects (`key` is a request's index in it). `apply` writes what every request asks for, and
+    must leave alone a request whose conditions fail. `outcome` then returns one row with one
+    column: a JSON array with an object for each request that applied, its index under "job".
+    """
+
+    apply: str
+    outcome: str
+
+
 @dataclass
 class _Job:
     """A statement for the writer thread, and its outcome."""
 
     sql: str
     params: Any
-    rows: list[Row] = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)  # RETURNING rows, or a batched job's outcome
     error: BaseException | None = None
     # Held until the job is done: the waiter blocks on acquiring it, the writer releases it.
     # A bare lock costs one futex wait and one wake; an Event adds a Condition round trip.
     done: threading.Lock = field(default_factory=_held_lock)
+    batched: BatchedWrite | None = None  # run together with other jobs of the same BatchedWrite
+    key: Hashable = None  # what a batched job writes: two with the same key never share a statement
 
 
 def dumps(value: Any) -> str:

@@ -1,7 +1,7 @@
 """Progress: record what learners do, and complete enrollments when the last required lesson is done.
 
 A completion is one transaction covering the lesson's progress row, the enrollment's completion
-and the events they cause; a position update is a single statement. Totals only grow (see
+and the events they cause; position updates are applied in batches, one statement each. Totals only grow (see
 progress/models.py), so concurrent and repeated calls commute: whatever order they arrive in,
 the result is the same.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from university_local.certificates.service import on_course_completed
 from university_local.core.clock import now_iso
-from university_local.core.db import Row, Store, loads
+from university_local.core.db import BatchedWrite, Row, Store, loads
 from university_local.core.errors import ApiError, not_found
 from university_local.core.events import emit
 from university_local.enrollments.service import find_enrollment, required_counts
@@ -41,17 +41,38 @@ _WRITABLE = """l.deleted_at IS NULL AND m.deleted_at IS NULL AND c.deleted_at IS
   AND (m.unlock_at IS NULL OR m.unlock_at <= :now)
   AND (e.status = 'completed' OR (e.status = 'active' AND (e.expires_at IS NULL OR e.expires_at > :now)))"""
 
-# A position update as one statement: the write happens only if the rules hold, so checking and
-# writing cannot race, and the request thread makes no read of its own (each sqlite3 call hands
-# the GIL to another thread, which under load costs more than the call). No row back means a
-# rule failed; _check then says which.
-_CHECKED_UPSERT = f"""{_COLUMNS}
-SELECT {_VALUES.replace(":course", "l.course_id")}
-FROM lessons l JOIN modules m ON m.id = l.module_id JOIN courses c ON c.id = l.course_id
-JOIN enrollments e ON e.app_id = l.app_id AND e.env = l.env AND e.user_id = :user AND e.course_id = l.course_id
-WHERE l.app_id = :app AND l.env = :env AND l.id = :lesson AND {_WRITABLE}{_ON_CONFLICT}
-RETURNING *, (SELECT status FROM enrollments WHERE app_id = :app AND env = :env AND user_id = :user
-              AND course_id = lesson_progress.course_id) AS enrollment_status"""
+# A position update, applied by the writer to every update waiting at that moment in one statement
+# (Store.write_batched). Each update writes only if the rules hold, so checking and writing cannot
+# race, and the request thread makes no read of its own (each sqlite3 call hands the GIL to another
+# thread, which under load costs more than the call). An update that did not apply gets no
+# outcome; _check then says which rule failed. A position left out keeps the stored one.
+_UPDATES = """(SELECT key AS job, value->>'app' AS app, value->>'env' AS env, value->>'user' AS user,
+        value->>'lesson' AS lesson, value->>'now' AS now, value->>'position' AS position,
+        value->>'time' AS time, value->>'published_only' AS published_only FROM json_each(:jobs)) j
+JOIN lessons l ON l.app_id = j.app AND l.env = j.env AND l.id = j.lesson
+JOIN modules m ON m.id = l.module_id JOIN courses c ON c.id = l.course_id
+JOIN enrollments e ON e.app_id = l.app_id AND e.env = l.env AND e.user_id = j.user AND e.course_id = l.course_id"""
+_UPDATE_WRITABLE = _WRITABLE.replace(":published_only", "j.published_only").replace(":now", "j.now")
+_POSITION_UPDATE = BatchedWrite(
+    apply=f"""{_COLUMNS}
+SELECT l.app_id, l.env, j.user, l.id, l.course_id, COALESCE(j.position, p.position, 0), COALESCE(j.position, 0),
+       COALESCE(j.time, 0), j.now, NULL, j.now
+FROM {_UPDATES}
+LEFT JOIN lesson_progress p ON p.app_id = l.app_id AND p.env = l.env AND p.user_id = j.user AND p.lesson_id = l.id
+WHERE {_UPDATE_WRITABLE}
+ON CONFLICT (app_id, env, user_id, lesson_id) DO UPDATE SET
+  position = excluded.position,
+  furthest_position = MAX(furthest_position, excluded.furthest_position),
+  time_spent_seconds = MAX(time_spent_seconds, excluded.time_spent_seconds),
+  updated_at = excluded.updated_at""",
+    outcome=f"""
+SELECT json_group_array(json_object('job', j.job, 'lesson_id', p.lesson_id, 'course_id', p.course_id,
+    'user_id', p.user_id, 'position', p.position, 'furthest_position', p.furthest_position,
+    'time_spent_seconds', p.time_spent_seconds, 'completed_at', p.completed_at, 'started_at', p.started_at,
+    'updated_at', p.updated_at, 'enrollment_status', e.status))
+FROM {_UPDATES}
+JOIN lesson_progress p ON p.app_id = l.app_id AND p.env = l.env AND p.user_id = j.user AND p.lesson_id = l.id
+WHERE {_UPDATE_WRITABLE}""")
 
 
 # Everything a progress write checks, in one read: the lesson and its lock, the learner's
@@ -75,8 +96,8 @@ def record(store: Store, tenant: Tenant, lesson_id: str, user_id: str, *, positi
            time_spent_seconds: int | None, complete: bool, published_only: bool) -> dict[str, Any]:
     """Save a position and time, and with `complete` mark the lesson done (once).
 
-    Returns the lesson's progress resource. This is the hottest write of the server: a position
-    update is one statement that checks and writes; a completion, which may emit events and complete
+    Returns the lesson's progress resource. This is the hottest write of the server: position
+    updates are applied in batches by one statement that checks and writes; a completion, which may emit events and complete
     the enrollment, reads and writes inside one transaction so that it is counted once.
     """
     now = now_iso()
@@ -85,9 +106,9 @@ def record(store: Store, tenant: Tenant, lesson_id: str, user_id: str, *, positi
               "published_only": published_only}
     if not complete:
         for _ in range(2):  # a rule that failed may hold again a moment later (a re-enrollment)
-            rows = store.write(_CHECKED_UPSERT, params)
-            if rows:
-                return lesson_progress_resource(rows[0], rows[0]["enrollment_status"])
+            row = store.write_batched(_POSITION_UPDATE, params, key=(tenant.app_id, tenant.env, user_id, lesson_id))
+            if row is not None:
+                return lesson_progress_resource(row, row["enrollment_status"])
             _check(store, params, published_only)
         raise ApiError(409, "conflict", "The lesson or enrollment changed during the write; try again.")
     with store.transaction() as db:
@@ -149,7 +170,7 @@ def _final_score(store: Store, tenant: Tenant, user_id: str, course_id: str) -> 
     return None if score is None else round(score, 2)
 
 
-def lesson_progress_resource(row: Row, enrollment_status: str) -> dict[str, Any]:
+def lesson_progress_resource(row: Row | dict[str, Any], enrollment_status: str) -> dict[str, Any]:
     return {
         "id": f"{row['lesson_id']}:{row['user_id']}",
         "type": "lesson_progress",
