@@ -27,6 +27,6 @@ def start_jobs(store: Store, config: Config) -> BackgroundScheduler:
     scheduler.add_job(refresh_utc_offsets, "interval", args=[store], minutes=5, id="utc-offsets")
     # Analytics reads fold what is pending themselves; this keeps what is pending small, folding
     # at most half the time, so that progress writes never queue behind a long catch-up.
-    scheduler.add_job(catch_up, "interval", args=[store], kwargs={"pause": 1.0}, seconds=5, id="rollups")
+    scheduler.add_job(catch_up, "interval", args=[store], kwargs={"pause": 1.0}, seconds=30, id="rollups")
     scheduler.start()
     return scheduler
