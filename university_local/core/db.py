@@ -211,12 +211,13 @@ class Store:
                 writer = self._writer_db()
                 committing = self._open_batch
                 try:
-                    if not writer.conn.in_transaction:
-                        writer.conn.execute("BEGIN IMMEDIATE")
-                    self._run_jobs(writer, jobs)
+                    if writer.conn.in_transaction or not self._run_alone(writer, jobs):
+                        if not writer.conn.in_transaction:
+                            writer.conn.execute("BEGIN IMMEDIATE")
+                        self._run_jobs(writer, jobs)
+                        writer.conn.execute("COMMIT")
                     self._open_batch += 1
                     self._batch_members = 0
-                    writer.conn.execute("COMMIT")
                 except BaseException as exc:
                     error = exc
                     if writer.conn.in_transaction:
@@ -234,6 +235,26 @@ class Store:
                 if error is not None and job.error is None:
                     job.error = error
                 job.done.release()
+
+    def _run_alone(self, writer: sqlite_utils.Database, jobs: list[_Job]) -> bool:
+        """The usual batch under load: updates of one batched statement, nothing else, and no
+        transaction open. The apply statement then commits by itself, and the outcome is read
+        just after: two trips into SQLite instead of four (begin, apply, outcome, commit), each
+        of which waits to win the GIL back. (A change another process commits in between can
+        only make an outcome newer.) False, with nothing written, when the batch is not of that
+        kind or the statement fails: the caller runs it in a transaction, which finds the culprit.
+        """
+        statement = jobs[0].batched
+        if statement is None or any(job.batched is not statement for job in jobs) \
+                or len({job.key for job in jobs}) < len(jobs):
+            return False
+        payload = orjson.dumps([job.params for job in jobs]).decode()
+        try:
+            writer.conn.execute(statement.apply, {"jobs": payload})
+        except sqlite3.Error:
+            return False
+        self._take_outcome(writer, statement, jobs, payload)
+        return True
 
     def _run_jobs(self, writer: sqlite_utils.Database, jobs: list[_Job]) -> None:
         """Run one batch of jobs in the open transaction; batched statements in groups."""
@@ -260,7 +281,7 @@ class Store:
         payload = orjson.dumps([job.params for job in group]).decode()
         try:
             writer.conn.execute(statement.apply, {"jobs": payload})
-            outcome = writer.conn.execute(statement.outcome, {"jobs": payload}).fetchone()[0]
+            self._take_outcome(writer, statement, group, payload)
         except sqlite3.Error as exc:
             if not writer.conn.in_transaction:  # the error took the batch with it
                 raise
@@ -269,8 +290,10 @@ class Store:
             else:  # find the culprit: everyone else's write still applies
                 for job in group:
                     self._run_group(writer, statement, [job])
-            return
-        for row in orjson.loads(outcome):
+
+    @staticmethod
+    def _take_outcome(writer: sqlite_utils.Database, statement: BatchedWrite, group: list[_Job], payload: str) -> None:
+        for row in orjson.loads(writer.conn.execute(statement.outcome, {"jobs": payload}).fetchone()[0]):
             group[row.pop("job")].rows = [row]
 
     @staticmethod
