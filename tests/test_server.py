@@ -140,6 +140,17 @@ def test_keep_alive_connections_survive_bodiless_answers(api: Api) -> None:
         assert api.post("/courses", {"data": {"type": "course", "attributes": {}}}).status_code == 422
 
 
+def test_keep_alive_connections_survive_a_body_sent_to_no_endpoint(server) -> None:
+    """A 404 or 405 is answered before any route reads the body; left unread, those bytes reset
+    the router's connection to the worker, and the client's connection with it."""
+    with httpx.Client(base_url=server.base) as client:
+        for _ in range(60):
+            refused = client.request("DELETE", "/v1/university/attempts/0/answers", json={"answers": []})
+            assert refused.status_code == 405
+            assert client.post("/v1/university/no-such-thing", json={"x": 1}).status_code == 404
+            assert client.get("/health").status_code == 200
+
+
 def test_larger_json_answers_are_gzipped_for_clients_that_accept_it(api: Api) -> None:
     for n in range(30):  # a course list well over the compression threshold
         api.course(title=f"Course {n}", description="A description long enough to add up. " * 4)

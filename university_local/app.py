@@ -22,7 +22,7 @@ from university_local.core.config import Config
 from university_local.core.db import Store
 from university_local.core.errors import http_error
 from university_local.core.ratelimit import RateLimiter
-from university_local.core.routing import Request, Router, Services, mount, plain, render_error
+from university_local.core.routing import Request, Router, Services, finish_reading_body, mount, plain, render_error
 from university_local.courses.routes import router as courses
 from university_local.discussions.routes import router as discussions
 from university_local.enrollments.routes import router as enrollments
@@ -99,7 +99,9 @@ def create_app(config: Config, store: Store | None = None) -> bottle.Bottle:
 
     def json_error(error: bottle.HTTPError) -> bytes | str:
         detail = {404: "No such endpoint.", 405: f"Method not allowed; use {error.headers.get('Allow', '')}."}
-        return render_error(http_error(error.status_code, detail.get(error.status_code)))
+        headers: dict[str, str] = {}
+        finish_reading_body(config.max_body_bytes, headers)  # no route read the body
+        return render_error(http_error(error.status_code, detail.get(error.status_code)), headers)
 
     for status in (400, 404, 405, 413, 500):
         app.error(status)(json_error)

@@ -282,7 +282,7 @@ def _endpoint(route: Route, services: Services) -> Callable[..., bytes | str]:
                 status, result = result.status, result.body
             return render(status, result, headers, route.returns.media_type)
         except ApiError as err:
-            _finish_reading_body(services.config.max_body_bytes, headers)
+            finish_reading_body(services.config.max_body_bytes, headers)
             return render_error(err, headers)
         except Exception:  # an unexpected fault: log it, answer a JSON 500, keep serving
             log.exception("unhandled error on %s %s", route.method, route.path)
@@ -298,7 +298,7 @@ DRAIN_SECONDS = 10.0
 _CHUNK = 64 * 1024
 
 
-def _finish_reading_body(max_bytes: int, headers: dict[str, str]) -> None:
+def finish_reading_body(max_bytes: int, headers: dict[str, str]) -> None:
     """An error may answer before the body was read. Left unread, its bytes would be taken for
     the next request on a keep-alive connection; closing at once instead often loses the answer
     (the client is still sending). So read and drop it, within a budget (like nginx's lingering
