@@ -1,10 +1,12 @@
 """SQLite storage: one file, a reading connection per thread, one writer, one transaction helper.
 
 WAL lets learners read while a write commits; `synchronous=FULL` makes an acknowledged write
-survive a power cut; foreign keys and a busy timeout are on for every connection. Every write
-in the code base goes through `Store.transaction()`, which returns only once the write is on
-disk, and lets concurrent writers share a commit (group commit) so that durability does not
-cost one fsync per request.
+survive a power cut; foreign keys and a busy timeout are on for every connection
+(core/connection.py). Every write in the code base goes through `Store.transaction()` (or its
+one-statement forms `write` and `write_batched`), which returns only once the write is on disk,
+and lets concurrent writers share a commit (group commit) so that durability does not cost one
+fsync per request. Batched writes, the hottest, are applied by a process of their own
+(core/writer_process.py); SQLite's write lock orders its commits with the server's.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from typing import Any, TypeVar
 import orjson
 import sqlite_utils
 
-BUSY_TIMEOUT_MS = 10_000
+from university_local.core.connection import connect
+from university_local.core.writer_process import BatchedWrite, Update, WriterProcess, apply_group
+
+__all__ = ["BatchedWrite", "Row", "Store", "dumps", "loads", "raw_json"]
 CACHE_ENTRIES = 512  # per thread
 COMMIT_DELAY = 0.002  # longest a commit waits for writers already queued to join it
 EXTERNAL_CHANGES_WITHIN = 1.0  # seconds until another process's commit invalidates caches
@@ -53,6 +58,7 @@ class Store:
         self._durable = 0
         self._committing = False
         self._failures: dict[int, BaseException] = {}
+        self.writer_process = WriterProcess(self.path)  # applies batched writes (started on first use)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -61,19 +67,8 @@ class Store:
             return self._writer_db()
         db = getattr(self._local, "db", None)
         if db is None:
-            db = self._local.db = sqlite_utils.Database(self._connect())
+            db = self._local.db = sqlite_utils.Database(connect(self.path))
         return db
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False,
-            timeout=BUSY_TIMEOUT_MS / 1000,
-        )
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        return conn
 
     def data_version(self) -> tuple[int, int]:
         """Changes whenever anything in the database has changed.
@@ -170,23 +165,25 @@ class Store:
         return self._submit(_Job(sql, params)).rows
 
     def write_batched(self, statement: BatchedWrite, params: dict[str, Any], key: Hashable) -> dict[str, Any] | None:
-        """Like `write`, for a statement that the writer applies to many requests at once.
+        """Like `write`, for a statement that is applied to many requests at once.
 
-        The writer gathers the waiting requests for `statement` into one JSON array and runs
-        `statement.apply` and `statement.outcome` once for all of them: two trips into SQLite
-        per batch instead of two per request, and each trip hands the GIL away and has to win
-        it back while request threads compete for it. Requests with the same `key` go into
-        separate batches, so each sees the state its own write left. Returns this request's
-        outcome, or None when the statement's conditions kept it from applying.
+        The writer process (core/writer_process.py) gathers the waiting requests for `statement`
+        into one JSON array and runs it once for all of them, with an interpreter of its own.
+        Requests with the same `key` go into separate statements, so each sees the state its own
+        write left. Returns this request's outcome, or None when the statement's conditions kept
+        it from applying. Inside a transaction, the write is part of the transaction. The
+        statement must be idempotent (see WriterProcess).
         """
-        job = _Job(statement.apply, params, batched=statement, key=key)
         if getattr(self._local, "writing", False):
-            self._run_group(self._writer_db(), statement, [job])
-            if job.error is not None:
-                raise job.error
-        else:
-            self._submit(job)
-        return job.rows[0] if job.rows else None
+            update = Update(statement, params, key)
+            apply_group(self._writer_db().conn, statement, [update])
+            if update.error is not None:
+                raise update.error
+            return update.outcome
+        outcome = self.writer_process.submit(statement, params, key)
+        with self._commit:
+            self.generation += 1
+        return outcome
 
     def _submit(self, job: _Job) -> _Job:
         """Hand `job` to the writer thread and wait until it is durable (or failed)."""
@@ -211,11 +208,10 @@ class Store:
                 writer = self._writer_db()
                 committing = self._open_batch
                 try:
-                    if writer.conn.in_transaction or not self._run_alone(writer, jobs):
-                        if not writer.conn.in_transaction:
-                            writer.conn.execute("BEGIN IMMEDIATE")
-                        self._run_jobs(writer, jobs)
-                        writer.conn.execute("COMMIT")
+                    if not writer.conn.in_transaction:
+                        writer.conn.execute("BEGIN IMMEDIATE")
+                    self._run_jobs(writer, jobs)
+                    writer.conn.execute("COMMIT")
                     self._open_batch += 1
                     self._batch_members = 0
                 except BaseException as exc:
@@ -236,65 +232,15 @@ class Store:
                     job.error = error
                 job.done.release()
 
-    def _run_alone(self, writer: sqlite_utils.Database, jobs: list[_Job]) -> bool:
-        """The usual batch under load: updates of one batched statement, nothing else, and no
-        transaction open. The apply statement then commits by itself, and the outcome is read
-        just after: two trips into SQLite instead of four (begin, apply, outcome, commit), each
-        of which waits to win the GIL back. (A change another process commits in between can
-        only make an outcome newer.) False, with nothing written, when the batch is not of that
-        kind or the statement fails: the caller runs it in a transaction, which finds the culprit.
-        """
-        statement = jobs[0].batched
-        if statement is None or any(job.batched is not statement for job in jobs) \
-                or len({job.key for job in jobs}) < len(jobs):
-            return False
-        payload = orjson.dumps([job.params for job in jobs]).decode()
-        try:
-            writer.conn.execute(statement.apply, {"jobs": payload})
-        except sqlite3.Error:
-            return False
-        self._take_outcome(writer, statement, jobs, payload)
-        return True
-
     def _run_jobs(self, writer: sqlite_utils.Database, jobs: list[_Job]) -> None:
-        """Run one batch of jobs in the open transaction; batched statements in groups."""
-        groups: dict[BatchedWrite, dict[Hashable, _Job]] = {}
+        """Run one batch of jobs in the open transaction; a failing job fails alone."""
         for job in jobs:
-            if job.batched is None:
-                try:
-                    job.rows = self._run(writer, job.sql, job.params)
-                except sqlite3.Error as exc:
-                    job.error = exc
-                    if not writer.conn.in_transaction:  # the error took the batch with it
-                        raise
-                continue
-            group = groups.setdefault(job.batched, {})
-            if job.key in group:  # a second write of the same thing waits for the first to apply
-                self._run_group(writer, job.batched, list(group.values()))
-                group.clear()
-            group[job.key] = job
-        for statement, group in groups.items():
-            if group:
-                self._run_group(writer, statement, list(group.values()))
-
-    def _run_group(self, writer: sqlite_utils.Database, statement: BatchedWrite, group: list[_Job]) -> None:
-        payload = orjson.dumps([job.params for job in group]).decode()
-        try:
-            writer.conn.execute(statement.apply, {"jobs": payload})
-            self._take_outcome(writer, statement, group, payload)
-        except sqlite3.Error as exc:
-            if not writer.conn.in_transaction:  # the error took the batch with it
-                raise
-            if len(group) == 1:
-                group[0].error = exc
-            else:  # find the culprit: everyone else's write still applies
-                for job in group:
-                    self._run_group(writer, statement, [job])
-
-    @staticmethod
-    def _take_outcome(writer: sqlite_utils.Database, statement: BatchedWrite, group: list[_Job], payload: str) -> None:
-        for row in orjson.loads(writer.conn.execute(statement.outcome, {"jobs": payload}).fetchone()[0]):
-            group[row.pop("job")].rows = [row]
+            try:
+                job.rows = self._run(writer, job.sql, job.params)
+            except sqlite3.Error as exc:
+                job.error = exc
+                if not writer.conn.in_transaction:  # the error took the batch with it
+                    raise
 
     @staticmethod
     def _run(writer: sqlite_utils.Database, sql: str, params: Any) -> list[Row]:
@@ -367,7 +313,7 @@ class Store:
         if self._writer is None:
             with self._writer_init:
                 if self._writer is None:
-                    self._writer = sqlite_utils.Database(self._connect())
+                    self._writer = sqlite_utils.Database(connect(self.path))
         return self._writer
 
     # Reads go straight to sqlite3: they are the hot path of every request, and need none of
@@ -391,6 +337,7 @@ class Store:
         return row[0] if row else None
 
     def close(self) -> None:
+        self.writer_process.close()
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
@@ -441,33 +388,17 @@ def _held_lock() -> threading.Lock:
     return lock
 
 
-@dataclass(frozen=True)
-class BatchedWrite:
-    """A write the writer thread applies to many requests in one statement (`Store.write_batched`).
-
-    Both statements read the requests from `json_each(:jobs)`, a JSON array of their parameter
-    objects (`key` is a request's index in it). `apply` writes what every request asks for, and
-    must leave alone a request whose conditions fail. `outcome` then returns one row with one
-    column: a JSON array with an object for each request that applied, its index under "job".
-    """
-
-    apply: str
-    outcome: str
-
-
 @dataclass
 class _Job:
     """A statement for the writer thread, and its outcome."""
 
     sql: str
     params: Any
-    rows: list[Any] = field(default_factory=list)  # RETURNING rows, or a batched job's outcome
+    rows: list[Row] = field(default_factory=list)  # RETURNING rows
     error: BaseException | None = None
     # Held until the job is done: the waiter blocks on acquiring it, the writer releases it.
     # A bare lock costs one futex wait and one wake; an Event adds a Condition round trip.
     done: threading.Lock = field(default_factory=_held_lock)
-    batched: BatchedWrite | None = None  # run together with other jobs of the same BatchedWrite
-    key: Hashable = None  # what a batched job writes: two with the same key never share a statement
 
 
 def dumps(value: Any) -> str:

@@ -45,7 +45,9 @@ _WRITABLE = """l.deleted_at IS NULL AND m.deleted_at IS NULL AND c.deleted_at IS
 # (Store.write_batched). Each update writes only if the rules hold, so checking and writing cannot
 # race, and the request thread makes no read of its own (each sqlite3 call hands the GIL to another
 # thread, which under load costs more than the call). An update that did not apply gets no
-# outcome; _check then says which rule failed. A position left out keeps the stored one.
+# outcome; _check then says which rule failed. A position left out keeps the stored one. Applied
+# twice (sent again after a writer process died), an update leaves the progress row as once did:
+# the same position, the larger of the same totals; the activity log gains a zero-second entry.
 _UPDATES = """(SELECT key AS job, value->>'app' AS app, value->>'env' AS env, value->>'user' AS user,
         value->>'lesson' AS lesson, value->>'now' AS now, value->>'position' AS position,
         value->>'time' AS time, value->>'published_only' AS published_only FROM json_each(:jobs)) j

@@ -1,0 +1,23 @@
+"""How every connection to the database file is opened, in the server and in its writer process.
+
+Kept apart from `db.py` so that the writer process (core/writer_process.py) starts without
+importing the rest of the storage layer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """WAL, so learners read while a write commits; `synchronous=FULL`, so an acknowledged write
+    survives a power cut; foreign keys on; a busy timeout for writers in other processes."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return conn
