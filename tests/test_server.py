@@ -7,12 +7,16 @@ import re
 import signal
 import socket
 import sqlite3
+import stat
 import time
+from pathlib import Path
 
 import httpx
 from openapi_spec_validator import validate
 
 from tests.conftest import API, ROOT, Api, error_of, make_tenant, run_cli, start_server
+from university_local.core.config import Config
+from university_local.server import worker_socket
 
 
 def test_health_answers_like_the_hosted_service(server) -> None:
@@ -149,6 +153,17 @@ def test_keep_alive_connections_survive_a_body_sent_to_no_endpoint(server) -> No
             assert refused.status_code == 405
             assert client.post("/v1/university/no-such-thing", json={"x": 1}).status_code == 404
             assert client.get("/health").status_code == 200
+
+
+def test_the_router_reaches_the_worker_over_a_socket_only_the_server_user_opens(server, tmp_path) -> None:
+    port = int(server.base.rsplit(":", 1)[1])
+    path = server.data_dir / f"uwsgi-{port}.sock"
+    assert stat.S_ISSOCK(path.stat().st_mode) and stat.S_IMODE(path.stat().st_mode) == 0o600
+    deep = Config(data_dir=tmp_path / ("d" * 60) / ("e" * 60), port=port)  # too long for a socket path
+    fallback = Path(worker_socket(deep))
+    assert len(str(fallback).encode()) <= 100 and fallback.name == f"uwsgi-{port}.sock"
+    assert stat.S_IMODE(fallback.parent.stat().st_mode) == 0o700  # a private directory
+    fallback.parent.rmdir()
 
 
 def test_larger_json_answers_are_gzipped_for_clients_that_accept_it(api: Api) -> None:

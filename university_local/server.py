@@ -21,11 +21,13 @@ import fcntl
 import os
 import socket
 import struct
+import tempfile
 from pathlib import Path
 
 from university_local.core.config import Config
 
 SHUTDOWN_TIMEOUT = 15
+SOCKET_PATH_BYTES = 100  # a Unix socket's path must fit in sun_path (108 bytes)
 IDLE_TIMEOUT = 60  # seconds the router waits on a silent client or worker
 ROUTER_BUFFER_BYTES = 32 * 1024  # at most MAX_HEADER_BYTES
 MAX_HEADER_BYTES = 32768
@@ -33,8 +35,13 @@ MAX_HEADER_BYTES = 32768
 
 def uwsgi_args(config: Config) -> list[str]:
     """uWSGI's arguments for `config`: the HTTP router, and one worker process with `config.threads` threads."""
+    worker = worker_socket(config)
     return [
         "--http", f"{config.host}:{config.port}", "--http-keepalive", "--http-timeout", str(IDLE_TIMEOUT),
+        # The router hands requests to the worker over a Unix socket rather than uWSGI's default
+        # loopback TCP port: no TCP stack on either side (a fifth more progress writes a second on
+        # the benchmark), and other local users cannot speak uWSGI's protocol to the worker.
+        "--socket", worker, "--chmod-socket=600", "--http-to", worker, "--vacuum",
         # A page-sized buffer splits a 30 KB course list into writes that wait on delayed ACKs
         # (44 ms p50 on the catalogue benchmark); 32 KB sends it whole (12 ms). It must not exceed
         # the worker's --buffer-size: the router's first packet to the worker would be refused.
@@ -60,6 +67,15 @@ def serve(config: Config) -> None:
 
     os.environ.update(config.to_env())
     pyuwsgi.run(uwsgi_args(config))
+
+
+def worker_socket(config: Config) -> str:
+    """The router-to-worker socket: in the data directory, or a private temporary directory when
+    that path is too long for a socket. One per port, so two servers never share one."""
+    path = config.data_dir.resolve() / f"uwsgi-{config.port}.sock"
+    if len(str(path).encode()) > SOCKET_PATH_BYTES:
+        path = Path(tempfile.mkdtemp(prefix="university-local-")) / f"uwsgi-{config.port}.sock"
+    return str(path)
 
 
 def _listen_backlog() -> int:
