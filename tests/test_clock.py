@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import Timeline
+from university_local.core.clock import to_iso
 from university_local.enrollments.service import expire_due
 
 
@@ -48,3 +52,15 @@ def test_drip_unlock_follows_the_clock(timeline: Timeline) -> None:
     assert api.post(f"/lessons/{lesson['id']}/complete", {"user_id": "d"}).status_code == 403
     now[0] += timedelta(days=7, seconds=1)
     assert api.post(f"/lessons/{lesson['id']}/complete", {"user_id": "d"}).status_code == 200
+
+
+_YEARS = {"min_value": datetime(2, 1, 1), "max_value": datetime(9998, 12, 31)}
+
+
+@given(st.datetimes(**_YEARS, timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=5, minutes=30)),
+                                                         timezone(timedelta(hours=-11))]))
+       | st.datetimes(**_YEARS))
+def test_to_iso_is_utc_with_milliseconds_cut_not_rounded(moment: datetime) -> None:
+    utc = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    assert to_iso(moment) == (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+                              f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z")

@@ -22,8 +22,8 @@ def to_iso(moment: datetime) -> str:
     """UTC ISO 8601 with millisecond precision and a `Z`, the storage and wire format."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
-    return f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # isoformat is C and pads the year to four digits; it cuts (not rounds) to milliseconds.
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def now_iso() -> str:
