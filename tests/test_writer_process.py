@@ -65,7 +65,7 @@ def test_a_killed_writer_process_is_replaced_and_the_write_goes_through(store: S
     assert store.writer_process.pid not in (None, first, second)
 
 
-def test_the_writer_process_exits_when_the_server_is_killed(tmp_path: Path) -> None:
+def test_the_writer_process_outlives_signals_but_not_its_server(tmp_path: Path) -> None:
     script = f"""
 import sys, time
 from university_local.core.db import Store
@@ -78,11 +78,16 @@ time.sleep(60)
 """
     server = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
                               cwd=Path(__file__).resolve().parent.parent)
-    assert server.stdout is not None
-    writer = int(server.stdout.readline())
-    assert alive(writer)
-    server.kill()  # SIGKILL: no cleanup runs in the server
-    server.wait()
+    try:
+        assert server.stdout is not None
+        writer = int(server.stdout.readline())
+        for sig in (signal.SIGINT, signal.SIGTERM):  # as a Ctrl+C or a service stop sends the whole group
+            os.kill(writer, sig)
+        time.sleep(0.3)
+        assert alive(writer)  # it stops with its server, not before
+    finally:
+        server.kill()  # SIGKILL: no cleanup runs in the server
+        server.wait()
     assert eventually(lambda: not alive(writer), timeout=10)
 
 

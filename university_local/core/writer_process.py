@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import selectors
+import signal
 import socket
 import sqlite3
 import struct
@@ -355,6 +356,10 @@ def _hashable(value: Any) -> Hashable:
 
 
 def main() -> None:
+    # Ctrl+C and a service manager's SIGTERM reach the whole process group. The server drains its
+    # requests first; this process stops when the server is gone, after the batch in hand.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     path, listener_fd = sys.argv[1], int(sys.argv[2])
     conn = connect(path)
     conn.execute("PRAGMA busy_timeout=0")  # _begin waits for the lock itself
