@@ -180,3 +180,14 @@ def test_larger_json_answers_are_gzipped_for_clients_that_accept_it(api: Api) ->
     assert "Content-Encoding" not in refused.headers
     small = api.get("/health", headers={"Accept-Encoding": "gzip"})
     assert "Content-Encoding" not in small.headers  # small answers go as they are
+
+
+def test_a_json_body_sent_in_chunks_is_refused_with_411(api: Api) -> None:
+    """uWSGI hands the app no body for a chunked request: say so, rather than fail on an empty one."""
+    body = json.dumps({"data": {"type": "course", "attributes": {"title": "Chunked"}}}).encode()
+    chunked = api.http.post("/courses", content=iter([body[:20], body[20:]]),
+                            headers={"Content-Type": "application/json"})
+    assert chunked.request.headers.get("transfer-encoding") == "chunked"
+    assert chunked.status_code == 411 and error_of(chunked)["code"] == "length_required"
+    sized = api.http.post("/courses", content=body, headers={"Content-Type": "application/json"})
+    assert sized.status_code == 201 and sized.json()["data"]["attributes"]["title"] == "Chunked"
