@@ -89,6 +89,7 @@ def create_app(config: Config, store: Store | None = None) -> bottle.Bottle:
     refresh_utc_offsets(store)  # before any request dates activity
     services = Services(store=store, config=config, limiter=RateLimiter(config.rate_limits))
     app = bottle.Bottle()
+    app.uninstall(True)  # every route renders its own answer (routing.render): no plugin need wrap each call
     certificates_service.set_public_url(store, config.public_url or default_public_url(config))
     certificates_service.key_of(store)  # the site's signing key exists from the first start
     routes = mount(app, "", [system, *PAGES], services) + mount(app, API_PREFIX, [docs, *FEATURES], services)
