@@ -152,9 +152,9 @@ def test_group_commit_keeps_each_transaction_atomic_and_durable(store: Store) ->
 # Adds to named counters; a negative amount is refused by the statement's condition.
 _ADD = BatchedWrite(
     apply="""INSERT INTO counters (name, total) SELECT value->>'name', value->>'add' FROM json_each(:jobs)
-             WHERE value->>'add' >= 0 ON CONFLICT (name) DO UPDATE SET total = total + excluded.total""",
-    outcome="""SELECT json_group_array(json_object('job', j.key, 'total', c.total))
-               FROM json_each(:jobs) j JOIN counters c ON c.name = j.value->>'name' WHERE j.value->>'add' >= 0""")
+             WHERE value->>'add' >= 0 ON CONFLICT (name) DO UPDATE SET total = total + excluded.total
+             RETURNING name, total""",
+    key_columns=("name",))
 
 
 def test_batched_writes_apply_once_each_and_see_their_own_write(store: Store) -> None:
@@ -174,14 +174,14 @@ def test_batched_writes_apply_once_each_and_see_their_own_write(store: Store) ->
             name, add = "abc"[(n + i) % 3], 1 + (n * 7 + i) % 5
             if n == 0 and i % 10 == 0:  # overflows the CHECK: fails alone
                 try:
-                    store.write_batched(_ADD, {"name": name, "add": 2_000_000}, key=name)
+                    store.write_batched(_ADD, {"name": name, "add": 2_000_000}, key=(name,))
                 except sqlite3.IntegrityError as exc:
                     failures.append(exc)
                 continue
             if n == 1 and i % 10 == 0:  # refused by the statement's own condition
-                assert store.write_batched(_ADD, {"name": name, "add": -1}, key=name) is None
+                assert store.write_batched(_ADD, {"name": name, "add": -1}, key=(name,)) is None
                 continue
-            outcome = store.write_batched(_ADD, {"name": name, "add": add}, key=name)
+            outcome = store.write_batched(_ADD, {"name": name, "add": add}, key=(name,))
             with lock:
                 seen[name].append(outcome["total"])
                 sent[name] += add
@@ -203,9 +203,9 @@ def test_batched_write_inside_a_transaction_is_part_of_it(store: Store) -> None:
     store.db.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, total INTEGER NOT NULL)")
     with pytest.raises(ValueError):
         with store.transaction():
-            assert store.write_batched(_ADD, {"name": "a", "add": 5}, key="a") == {"total": 5}
+            assert store.write_batched(_ADD, {"name": "a", "add": 5}, key=("a",)) == {"name": "a", "total": 5}
             raise ValueError
     assert store.scalar("SELECT COUNT(*) FROM counters") == 0
     with store.transaction():
-        store.write_batched(_ADD, {"name": "a", "add": 5}, key="a")
-    assert store.write_batched(_ADD, {"name": "a", "add": 2}, key="a") == {"total": 7}
+        store.write_batched(_ADD, {"name": "a", "add": 5}, key=("a",))
+    assert store.write_batched(_ADD, {"name": "a", "add": 2}, key=("a",)) == {"name": "a", "total": 7}

@@ -20,9 +20,9 @@ from university_local.core.db import BatchedWrite, Store
 # Sets named counters to the largest value written: idempotent, as batched writes must be.
 _RAISE = BatchedWrite(
     apply="""INSERT INTO counters (name, total) SELECT value->>'name', value->>'total' FROM json_each(:jobs)
-             WHERE true ON CONFLICT (name) DO UPDATE SET total = MAX(total, excluded.total)""",
-    outcome="""SELECT json_group_array(json_object('job', j.key, 'total', c.total))
-               FROM json_each(:jobs) j JOIN counters c ON c.name = j.value->>'name'""")
+             WHERE true ON CONFLICT (name) DO UPDATE SET total = MAX(total, excluded.total)
+             RETURNING name, total""",
+    key_columns=("name",))
 
 
 @pytest.fixture
@@ -42,12 +42,12 @@ def alive(pid: int) -> bool:
 
 
 def test_a_killed_writer_process_is_replaced_and_the_write_goes_through(store: Store) -> None:
-    assert store.write_batched(_RAISE, {"name": "a", "total": 1}, key="a") == {"total": 1}
+    assert store.write_batched(_RAISE, {"name": "a", "total": 1}, key=("a",)) == {"name": "a", "total": 1}
     first = store.writer_process.pid
     assert first is not None
     os.kill(first, signal.SIGKILL)
     assert eventually(lambda: not alive(first))
-    assert store.write_batched(_RAISE, {"name": "a", "total": 2}, key="a") == {"total": 2}
+    assert store.write_batched(_RAISE, {"name": "a", "total": 2}, key=("a",)) == {"name": "a", "total": 2}
     second = store.writer_process.pid
     assert second not in (None, first)
 
@@ -55,13 +55,13 @@ def test_a_killed_writer_process_is_replaced_and_the_write_goes_through(store: S
     os.kill(second, signal.SIGSTOP)
     outcome: list[object] = []
     writer = threading.Thread(target=lambda: outcome.append(
-        store.write_batched(_RAISE, {"name": "a", "total": 3}, key="a")))
+        store.write_batched(_RAISE, {"name": "a", "total": 3}, key=("a",))))
     writer.start()
     time.sleep(0.2)
     assert writer.is_alive() and not outcome
     os.kill(second, signal.SIGKILL)
     writer.join(10)
-    assert outcome == [{"total": 3}]
+    assert outcome == [{"name": "a", "total": 3}]
     assert store.writer_process.pid not in (None, first, second)
 
 
@@ -72,7 +72,7 @@ from university_local.core.db import Store
 from tests.test_writer_process import _RAISE
 store = Store({str(tmp_path / "t.sqlite3")!r})
 store.db.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, total INTEGER NOT NULL)")
-store.write_batched(_RAISE, {{"name": "a", "total": 1}}, key="a")
+store.write_batched(_RAISE, {{"name": "a", "total": 1}}, key=("a",))
 print(store.writer_process.pid, flush=True)
 time.sleep(60)
 """
@@ -92,13 +92,13 @@ time.sleep(60)
 
 
 def test_the_writer_process_takes_connections_only_from_its_server(store: Store) -> None:
-    store.write_batched(_RAISE, {"name": "a", "total": 1}, key="a")
+    store.write_batched(_RAISE, {"name": "a", "total": 1}, key=("a",))
     intruder = """
 import socket, struct, sys
 import orjson
 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 sock.connect(bytes.fromhex(sys.argv[1]))
-payload = orjson.dumps([0, "a", {"name": "a", "total": 99}])
+payload = orjson.dumps([0, ["a"], {"name": "a", "total": 99}])
 try:
     sock.sendall(struct.pack("<I", len(payload)) + payload)
     print(len(sock.recv(65536)))
@@ -108,19 +108,20 @@ except OSError:
     reply = subprocess.run([sys.executable, "-c", intruder, store.writer_process.address.hex()],
                            capture_output=True, text=True, check=True).stdout
     assert reply.strip() == "0"  # closed without an answer
-    assert store.write_batched(_RAISE, {"name": "a", "total": 1}, key="a") == {"total": 1}  # 99 never applied
+    after = store.write_batched(_RAISE, {"name": "a", "total": 1}, key=("a",))
+    assert after == {"name": "a", "total": 1}  # 99 never applied
 
 
 def test_batched_writes_wait_for_a_transaction_of_the_server(store: Store) -> None:
-    store.write_batched(_RAISE, {"name": "a", "total": 1}, key="a")
+    store.write_batched(_RAISE, {"name": "a", "total": 1}, key=("a",))
     outcome: list[object] = []
     writer = threading.Thread(target=lambda: outcome.append(
-        store.write_batched(_RAISE, {"name": "a", "total": 3}, key="a")))
+        store.write_batched(_RAISE, {"name": "a", "total": 3}, key=("a",))))
     with store.transaction() as db:
         db.execute("UPDATE counters SET total = 2 WHERE name = 'a'")
         writer.start()
         time.sleep(0.3)
         assert writer.is_alive()  # the process waits for the write lock
     writer.join(10)
-    assert outcome == [{"total": 3}]
+    assert outcome == [{"name": "a", "total": 3}]
 

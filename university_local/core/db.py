@@ -165,13 +165,15 @@ class Store:
             return self._run(self._writer_db(), sql, params)
         return self._submit(_Job(sql, params)).rows
 
-    def write_batched(self, statement: BatchedWrite, params: dict[str, Any], key: Hashable) -> dict[str, Any] | None:
+    def write_batched(self, statement: BatchedWrite, params: dict[str, Any],
+                      key: tuple[Any, ...]) -> dict[str, Any] | None:
         """Like `write`, for a statement that is applied to many requests at once.
 
         The writer process (core/writer_process.py) gathers the waiting requests for `statement`
         into one JSON array and runs it once for all of them, with an interpreter of its own.
-        Requests with the same `key` go into separate statements, so each sees the state its own
-        write left. Returns this request's outcome, or None when the statement's conditions kept
+        `key` is this request's values of the statement's key columns; requests with the same key
+        go into separate statements, so each sees the state its own write left. Returns the row
+        the statement returned for this request, or None when the statement's conditions kept
         it from applying. Inside a transaction, the write is part of the transaction. The
         statement must be idempotent (see WriterProcess).
         """

@@ -27,7 +27,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,16 +45,16 @@ BUSY_POLL = 0.0001  # seconds between tries for the write lock
 class BatchedWrite:
     """A write applied to many requests in one statement (`Store.write_batched`).
 
-    Both statements read the requests from `json_each(:jobs)`, a JSON array of their parameter
-    objects (`key` is a request's index in it). `apply` writes what every request asks for, and
-    must leave alone a request whose conditions fail. `outcome` then returns one row with one
-    column: a JSON array with an object for each request that applied, its index under "job".
-    Applying a request twice must leave what applying it once leaves: a request in flight when
-    the writer process dies is sent again to a new one.
+    `apply` reads the requests from `json_each(:jobs)`, a JSON array of their parameter objects.
+    It writes what every request asks for, and must leave alone a request whose conditions fail.
+    Its RETURNING clause gives one row for each request that applied: the request's outcome,
+    found by its `key_columns`, whose values are the request's key. Applying a request twice must
+    leave what applying it once leaves: a request in flight when the writer process dies is sent
+    again to a new one.
     """
 
     apply: str
-    outcome: str
+    key_columns: tuple[str, ...]
 
 
 @dataclass
@@ -64,7 +63,7 @@ class Update:
 
     statement: BatchedWrite
     params: dict[str, Any]
-    key: Hashable  # what it writes: two updates with the same key never share a statement
+    key: tuple[Any, ...]  # its values of key_columns: two updates with one key never share a statement
     outcome: dict[str, Any] | None = None  # None when the statement's conditions kept it from applying
     error: BaseException | None = None
 
@@ -77,7 +76,7 @@ def apply_updates(conn: sqlite3.Connection, updates: list[Update]) -> None:
     """
     try:
         _begin(conn)
-        groups: dict[BatchedWrite, dict[Hashable, Update]] = {}
+        groups: dict[BatchedWrite, dict[tuple[Any, ...], Update]] = {}
         for update in updates:
             group = groups.setdefault(update.statement, {})
             if update.key in group:
@@ -112,10 +111,8 @@ def _begin(conn: sqlite3.Connection) -> None:
 def apply_group(conn: sqlite3.Connection, statement: BatchedWrite, group: list[Update]) -> None:
     """Apply `group` (distinct keys) inside the open transaction. A failing statement is undone
     by SQLite and re-run one update at a time, so only the culprit fails."""
-    payload = _payload(group)
     try:
-        conn.execute(statement.apply, {"jobs": payload})
-        _take_outcomes(conn, statement, group, payload)
+        _take_outcomes(conn.execute(statement.apply, {"jobs": _payload(group)}), statement, group)
     except sqlite3.Error as exc:
         if not conn.in_transaction:  # the error rolled back the whole transaction
             raise
@@ -130,9 +127,14 @@ def _payload(updates: list[Update]) -> str:
     return orjson.dumps([u.params for u in updates]).decode()
 
 
-def _take_outcomes(conn: sqlite3.Connection, statement: BatchedWrite, group: list[Update], payload: str) -> None:
-    for row in orjson.loads(conn.execute(statement.outcome, {"jobs": payload}).fetchone()[0]):
-        group[row.pop("job")].outcome = row
+def _take_outcomes(cursor: sqlite3.Cursor, statement: BatchedWrite, group: list[Update]) -> None:
+    """Give each update that applied the row the statement returned for it. The rows come from
+    the write itself: reading them back would repeat the statement's joins."""
+    names = [column[0] for column in cursor.description]
+    updates = {update.key: update for update in group}
+    for values in cursor.fetchall():
+        row = dict(zip(names, values))
+        updates[tuple(row[column] for column in statement.key_columns)].outcome = row
 
 
 def _fail(updates: list[Update], error: BaseException) -> None:
@@ -157,20 +159,21 @@ class WriterProcess:
         self.batches = 0  # the highest batch number an outcome came back with (for tests)
         self._local = threading.local()
         self._start = threading.Lock()
-        self._process: subprocess.Popen[bytes] | None = None
-        self._address = b""
+        self._current: tuple[subprocess.Popen[bytes], bytes] | None = None  # the process and its address
         self._statements: dict[BatchedWrite, int] = {}
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+        current = self._current
+        return current[0].pid if current is not None else None
 
     @property
     def address(self) -> bytes:
         """The process's socket, in Linux's abstract namespace."""
-        return self._address
+        current = self._current
+        return current[1] if current is not None else b""
 
-    def submit(self, statement: BatchedWrite, params: dict[str, Any], key: Hashable) -> dict[str, Any] | None:
+    def submit(self, statement: BatchedWrite, params: dict[str, Any], key: tuple[Any, ...]) -> dict[str, Any] | None:
         """Apply one update; its outcome once it is durable, or None when its conditions failed."""
         number = self._statements.get(statement)
         if number is None:
@@ -195,7 +198,8 @@ class WriterProcess:
     def close(self) -> None:
         """Stop the process once its batch is done (it exits when its stdin closes)."""
         with self._start:
-            process, self._process = self._process, None
+            current, self._current = self._current, None
+        process = current[0] if current is not None else None
         if process is not None and process.stdin is not None:
             process.stdin.close()
             try:
@@ -217,7 +221,7 @@ class WriterProcess:
             sock.connect(address)
         _, sock, defined = connection
         if number not in defined:
-            message += [statement.apply, statement.outcome]
+            message += [statement.apply, statement.key_columns]
         sock.sendall(_frame(orjson.dumps(message)))
         reply = orjson.loads(_receive(sock))
         defined.add(number)
@@ -231,29 +235,37 @@ class WriterProcess:
             connection[1].close()
             self._local.connection = None
         with self._start:
-            if self._process is process:
+            if self._current is not None and self._current[0] is process:
                 process.kill()
                 process.wait()
-                self._process = None
+                self._current = None
 
     def _running(self) -> tuple[subprocess.Popen[bytes], bytes]:
-        """The process and its address, started now if it is not running."""
+        """The process and its address, started now if there is none.
+
+        A process that died is noticed by the exchange that fails on it (see `_forget`), not by
+        asking the kernel before every update: that would cost each update a system call, and
+        with it a turn at the GIL.
+        """
+        current = self._current
+        if current is not None:
+            return current
         with self._start:
-            if self._process is not None and self._process.poll() is None:
-                return self._process, self._address
-            # No file to clean up; the process itself checks who connects.
-            self._address = f"\0university-local-writer-{os.getpid()}-{os.urandom(8).hex()}".encode()
-            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                listener.bind(self._address)
-                listener.listen(256)
-                self._process = subprocess.Popen(
-                    [_interpreter(), "-m", "university_local.core.writer_process", str(self.path),
-                     str(listener.fileno())],
-                    stdin=subprocess.PIPE, pass_fds=[listener.fileno()])
-            finally:
-                listener.close()  # the process holds its own copy; connections wait in its backlog
-            return self._process, self._address
+            if self._current is None:
+                # No file to clean up; the process itself checks who connects.
+                address = f"\0university-local-writer-{os.getpid()}-{os.urandom(8).hex()}".encode()
+                listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    listener.bind(address)
+                    listener.listen(256)
+                    process = subprocess.Popen(
+                        [_interpreter(), "-m", "university_local.core.writer_process", str(self.path),
+                         str(listener.fileno())],
+                        stdin=subprocess.PIPE, pass_fds=[listener.fileno()])
+                finally:
+                    listener.close()  # the process holds its own copy; connections wait in its backlog
+                self._current = (process, address)
+            return self._current
 
 
 def _interpreter() -> str:
@@ -334,8 +346,8 @@ def serve(conn: sqlite3.Connection, listener: socket.socket, parent: int) -> Non
                 for message in _take_frames(buffers[source]):
                     number, key, params, *definition = orjson.loads(message)
                     if definition:
-                        statements[number] = BatchedWrite(*definition)
-                    waiting.append((source, Update(statements[number], params, _hashable(key))))
+                        statements[number] = BatchedWrite(definition[0], tuple(definition[1]))
+                    waiting.append((source, Update(statements[number], params, tuple(key))))
         if not waiting:
             continue
         batch += 1
@@ -349,10 +361,6 @@ def serve(conn: sqlite3.Connection, listener: socket.socket, parent: int) -> Non
                 client.sendall(_frame(orjson.dumps(reply)))
             except OSError:
                 pass  # that thread is gone; its socket closes on the next select
-
-
-def _hashable(value: Any) -> Hashable:
-    return tuple(_hashable(v) for v in value) if isinstance(value, list) else value
 
 
 def main() -> None:

@@ -44,11 +44,11 @@ _WRITABLE = """l.deleted_at IS NULL AND m.deleted_at IS NULL AND c.deleted_at IS
 # A position update, applied by the writer to every update waiting at that moment in one statement
 # (Store.write_batched). Each update writes only if the rules hold, so checking and writing cannot
 # race, and the request thread makes no read of its own (each sqlite3 call hands the GIL to another
-# thread, which under load costs more than the call). An update that did not apply gets no
-# outcome; _check then says which rule failed. A position left out keeps the stored one. Applied
+# thread, which under load costs more than the call). An update that did not apply returns no
+# row; _check then says which rule failed. A position left out keeps the stored one. Applied
 # twice (sent again after a writer process died), an update leaves the progress row as once did:
 # the same position, the larger of the same totals; the activity log gains a zero-second entry.
-_UPDATES = """(SELECT key AS job, value->>'app' AS app, value->>'env' AS env, value->>'user' AS user,
+_UPDATES = """(SELECT value->>'app' AS app, value->>'env' AS env, value->>'user' AS user,
         value->>'lesson' AS lesson, value->>'now' AS now, value->>'position' AS position,
         value->>'time' AS time, value->>'published_only' AS published_only FROM json_each(:jobs)) j
 JOIN lessons l ON l.app_id = j.app AND l.env = j.env AND l.id = j.lesson
@@ -66,15 +66,12 @@ ON CONFLICT (app_id, env, user_id, lesson_id) DO UPDATE SET
   position = excluded.position,
   furthest_position = MAX(furthest_position, excluded.furthest_position),
   time_spent_seconds = MAX(time_spent_seconds, excluded.time_spent_seconds),
-  updated_at = excluded.updated_at""",
-    outcome=f"""
-SELECT json_group_array(json_object('job', j.job, 'lesson_id', p.lesson_id, 'course_id', p.course_id,
-    'user_id', p.user_id, 'position', p.position, 'furthest_position', p.furthest_position,
-    'time_spent_seconds', p.time_spent_seconds, 'completed_at', p.completed_at, 'started_at', p.started_at,
-    'updated_at', p.updated_at, 'enrollment_status', e.status))
-FROM {_UPDATES}
-JOIN lesson_progress p ON p.app_id = l.app_id AND p.env = l.env AND p.user_id = j.user AND p.lesson_id = l.id
-WHERE {_UPDATE_WRITABLE}""")
+  updated_at = excluded.updated_at
+RETURNING app_id, env, user_id, lesson_id, course_id, position, furthest_position, time_spent_seconds,
+  completed_at, started_at, updated_at,
+  (SELECT status FROM enrollments WHERE app_id = lesson_progress.app_id AND env = lesson_progress.env
+     AND user_id = lesson_progress.user_id AND course_id = lesson_progress.course_id) AS enrollment_status""",
+    key_columns=("app_id", "env", "user_id", "lesson_id"))
 
 
 # Everything a progress write checks, in one read: the lesson and its lock, the learner's
