@@ -14,10 +14,13 @@ BUSY_TIMEOUT_MS = 10_000
 
 def connect(path: Path | str) -> sqlite3.Connection:
     """WAL, so learners read while a write commits; `synchronous=FULL`, so an acknowledged write
-    survives a power cut; foreign keys on; a busy timeout for writers in other processes."""
+    survives a power cut; foreign keys on; a busy timeout for writers in other processes; and
+    temporary tables and statement journals in memory (SQLite as Debian builds it makes a file in
+    /var/tmp for them, a dozen times a second under a load of progress writes)."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     return conn
