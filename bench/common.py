@@ -42,29 +42,32 @@ class Server:
 
 
 @contextmanager
-def running_server(threads: int | None = None, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
-    """A server in a fresh data dir with rate limits off, and a secret test key for it."""
+def running_server(threads: int | None = None, extra_env: dict[str, str] | None = None,
+                   root: Path = ROOT) -> Iterator[Server]:
+    """A server in a fresh data dir with rate limits off, and a secret test key for it, run from
+    the source tree `root` (this one unless comparing with another)."""
     with tempfile.TemporaryDirectory(prefix="ul-bench-") as tmp:
         data_dir = Path(tmp)
         env = {**os.environ, "UNIVERSITY_LOCAL_RATE_LIMITS": "off", **(extra_env or {})}
         key = subprocess.run(
             [*CLI, "--data-dir", str(data_dir), "keys", "create", "--app", "bench", "--env", "test", "--type", "secret"],
-            check=True, capture_output=True, text=True, env=env, cwd=ROOT,
+            check=True, capture_output=True, text=True, env=env, cwd=root,
         ).stdout.strip()
-        with running_server_on(data_dir, "bench", key, threads, extra_env) as server:
+        with running_server_on(data_dir, "bench", key, threads, extra_env, root=root) as server:
             yield server
 
 
 @contextmanager
 def running_server_on(data_dir: Path, app_id: str, key: str, threads: int | None = None,
-                      extra_env: dict[str, str] | None = None, ready_timeout: float = 60) -> Iterator[Server]:
+                      extra_env: dict[str, str] | None = None, ready_timeout: float = 60,
+                      root: Path = ROOT) -> Iterator[Server]:
     """A server on an existing data dir (e.g. bench/generate_tenant.py's), rate limits off."""
     env = {**os.environ, "UNIVERSITY_LOCAL_RATE_LIMITS": "off", **(extra_env or {})}
     port = free_port()
     cmd = [*CLI, "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", str(port)]
     if threads:
         cmd += ["--threads", str(threads)]
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(base, ready_timeout)
