@@ -191,3 +191,24 @@ def test_a_json_body_sent_in_chunks_is_refused_with_411(api: Api) -> None:
     assert chunked.status_code == 411 and error_of(chunked)["code"] == "length_required"
     sized = api.http.post("/courses", content=body, headers={"Content-Type": "application/json"})
     assert sized.status_code == 201 and sized.json()["data"]["attributes"]["title"] == "Chunked"
+
+
+def test_a_body_that_stops_arriving_is_answered_400_and_nothing_is_written(api: Api, server) -> None:
+    """A client that sends part of a body and then nothing (a phone losing the Wi-Fi) holds a thread
+    only until the server's socket timeout, and is told to send again: not an internal error."""
+    body = json.dumps({"data": {"type": "course", "attributes": {"title": "Half sent"}}}).encode()
+    head = (f"POST {API}/courses HTTP/1.1\r\nHost: 127.0.0.1\r\nX-App-Id: {api.app_id}\r\nX-Api-Key: {api.key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", int(server.base.rsplit(":", 1)[1])), timeout=30) as sock:
+        sock.sendall(head + body[:20])
+        answer = b""
+        while chunk := sock.recv(65536):  # the server closes the connection after answering
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    headers, _, payload = rest.partition(b"\r\n\r\n")
+    assert status_line.split()[1] == b"400" and b"connection: close" in headers.lower()
+    error = json.loads(payload)["errors"][0]
+    assert error["code"] == "upload_incomplete" and str(len(body)) in error["detail"]
+    titles = [c["attributes"]["title"] for c in api.get("/courses", params={"per_page": 100}).json()["data"]]
+    assert "Half sent" not in titles
+    assert httpx.get(server.base + "/health", timeout=10).status_code == 200

@@ -47,7 +47,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from university_local.core.errors import ApiError
-from university_local.core.routing import drain
+from university_local.core.routing import body_incomplete, drain
 
 CHUNK_BYTES = 64 * 1024
 FORM_OVERHEAD_BYTES = 64 * 1024  # room beside the file for the text fields and the part headers
@@ -283,8 +283,7 @@ class _FormReader:
             chunk = b""
         if not chunk:
             self.broken = True  # nothing more will come: close, do not wait to drain
-            raise ApiError(400, "upload_incomplete", f"The upload stopped after {self.consumed} of {self.length} "
-                           "bytes; send it again.")
+            raise body_incomplete(self.length, self.consumed)
         self.consumed += len(chunk)
         return chunk
 

@@ -351,9 +351,23 @@ def read_body(max_bytes: int) -> bytes:
         return bottle.request.body.read(max_bytes + 1)
     # Read in one call: bottle's own reading (chunks into a spooled buffer) cost a hot write a
     # tenth of its time. Left where bottle keeps it, so finish_reading_body sees it was read.
-    data = environ["wsgi.input"].read(max(length, 0))
+    try:
+        data = environ["wsgi.input"].read(max(length, 0))
+    except OSError:  # the client stalled past the server's socket timeout, or went away
+        environ["bottle.request.body"] = io.BytesIO()
+        raise body_incomplete(length) from None
     environ["bottle.request.body"] = io.BytesIO(data)
+    if len(data) < length:
+        raise body_incomplete(length, len(data))
     return data
+
+
+def body_incomplete(length: int, received: int | None = None) -> ApiError:
+    """The error for a body that stopped arriving: the client went away, or sent nothing for
+    longer than the server's socket timeout. The connection is closed; the rest never comes."""
+    progress = f"after {received} of {length} bytes" if received is not None else f"before all {length} bytes arrived"
+    return ApiError(400, "upload_incomplete", f"The request body stopped {progress}; send it again.",
+                    headers={"Connection": "close"})
 
 
 def _parse_body(model: type[BaseModel], max_bytes: int) -> BaseModel:
