@@ -292,6 +292,10 @@ def test_verification_with_the_server_stopped(tmp_path) -> None:
     wrong_key = signing.load_or_create(tmp_path / "other").public_key
     assert run_cli(elsewhere, "certificates", "verify", str(tmp_path / "ivy.pdf"), "--public-key", wrong_key,
                    check=False).returncode == 1
+    # A base64url key starts with "-" one time in 64: it is still a key, not an option.
+    dashed = run_cli(elsewhere, "certificates", "verify", str(tmp_path / "ivy.pdf"), "--public-key",
+                     "-" + wrong_key[1:], check=False)
+    assert dashed.returncode == 1 and "expected one argument" not in dashed.stderr, dashed.stderr
     no_key = run_cli(elsewhere, "certificates", "verify", str(tmp_path / "ivy.pdf"), check=False)
     assert no_key.returncode == 1 and "--public-key" in no_key.stderr
     assert not (elsewhere / signing.KEY_FILE).exists()

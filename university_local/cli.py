@@ -18,7 +18,7 @@ from university_local.tenancy.models import ENV_NAMES
 
 def main(argv: list[str] | None = None) -> None:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_dash_values(sys.argv[1:] if argv is None else argv))
     if not getattr(args, "run", None):
         parser.print_help()
         sys.exit(2)
@@ -31,6 +31,17 @@ def main(argv: list[str] | None = None) -> None:
     except (ValueError, LookupError) as exc:
         print(f"university-local: {exc}", file=sys.stderr)
         sys.exit(1)
+
+
+def _join_dash_values(argv: list[str]) -> list[str]:
+    """A base64url key starts with "-" one time in 64, and argparse takes "--public-key -K..." for
+    two options: pass it as "--public-key=-K..." instead."""
+    joined = list(argv)
+    for i in range(len(joined) - 1):
+        if joined[i] == "--public-key" and joined[i + 1].startswith("-"):
+            joined[i:i + 2] = [f"--public-key={joined[i + 1]}"]
+            break
+    return joined
 
 
 def _parser() -> argparse.ArgumentParser:
