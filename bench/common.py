@@ -96,6 +96,18 @@ class WrkResult:
     p99_ms: float
     non_2xx: int
     errors: int
+    steal_percent: float | None = None  # CPU the host took from this machine during the run
+
+
+_STEAL = 7  # /proc/stat's cpu line: user nice system idle iowait irq softirq steal ...
+
+
+def _cpu_times() -> list[int] | None:
+    """This machine's CPU time so far by kind, in ticks (Linux), or None where it cannot be read."""
+    try:
+        return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:][:_STEAL + 1]]
+    except (OSError, ValueError):
+        return None
 
 
 def wrk(label: str, url: str, headers: dict[str, str], connections: int, seconds: int,
@@ -107,7 +119,12 @@ def wrk(label: str, url: str, headers: dict[str, str], connections: int, seconds
         cmd += ["-H", f"{name}: {value}"]
     if script:
         cmd += ["-s", str(script)]
+    before = _cpu_times()
     out = subprocess.run([*cmd, url], check=True, capture_output=True, text=True).stdout
+    after = _cpu_times()
+    steal = None
+    if before and after and len(after) > _STEAL and sum(after) > sum(before):
+        steal = 100 * (after[_STEAL] - before[_STEAL]) / (sum(after) - sum(before))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return WrkResult(
@@ -117,6 +134,7 @@ def wrk(label: str, url: str, headers: dict[str, str], connections: int, seconds
         _ms(re.search(r"\s99%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
         int(non_2xx.group(1)) if non_2xx else 0,
         sum(int(g) for g in errors.groups()) if errors else 0,
+        steal,
     )
 
 
@@ -126,8 +144,15 @@ def _ms(text: str) -> float:
 
 
 def print_table(results: list[WrkResult], baseline: WrkResult) -> None:
-    print(f"{'endpoint':<40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs health':>10} {'non-2xx':>8}")
+    """The runs beside the baseline, and how much CPU the host took meanwhile: on a shared VM the
+    figures move with it."""
+    print(f"{'endpoint':<40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs health':>10} {'non-2xx':>8} "
+          f"{'steal':>6}")
     for r in results:
         share = 100 * r.requests_per_sec / baseline.requests_per_sec
         print(f"{r.label:<40} {r.requests_per_sec:>9.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {share:>9.0f}% "
-              f"{r.non_2xx + r.errors:>8}")
+              f"{r.non_2xx + r.errors:>8} {steal_text(r):>6}")
+
+
+def steal_text(result: WrkResult) -> str:
+    return "-" if result.steal_percent is None else f"{result.steal_percent:.0f}%"

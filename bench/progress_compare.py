@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, WrkResult, running_server, wrk  # noqa: E402
+from common import ROOT, WrkResult, running_server, steal_text, wrk  # noqa: E402
 from progress import SCRIPT, fold_backlog, seed  # noqa: E402
 
 CONNECTIONS = 200
@@ -53,7 +53,7 @@ def main() -> None:
                 result = wrk(name, url, server.headers, CONNECTIONS, args.seconds, script)
                 results[name].append(result)
                 print(f"{name:<6} {result.requests_per_sec:>7.0f} req/s  p50 {result.p50_ms:>6.1f} ms  "
-                      f"p99 {result.p99_ms:>6.1f} ms", flush=True)
+                      f"p99 {result.p99_ms:>6.1f} ms  host steal {steal_text(result)}", flush=True)
     print()
     for name, runs in results.items():
         under = sum(1 for r in runs if r.p99_ms < TARGET_P99_MS)
