@@ -379,9 +379,8 @@ def test_upvote_once_per_user_and_withdraw(tenant: Tenant) -> None:
 def _race(tenant: Tenant, count: int, work: Any) -> list[int]:
     """Run `work(client, i)` in `count` threads released at the same moment; their status codes.
 
-    Each thread has its own connection, closed after its request: an idle keep-alive connection
-    holds one of the server's threads until it times out, so pooled connections would only
-    measure that, not whether concurrent writes count exactly.
+    Each thread has its own connection, closed after its request, as separate learners' devices
+    would have.
     """
     barrier = threading.Barrier(count)
     statuses: list[int] = [0] * count
