@@ -28,7 +28,8 @@ import sqlite_utils
 from university_local.core.connection import connect
 from university_local.core.writer_process import BatchedWrite, Update, WriterProcess, apply_group
 
-__all__ = ["BatchedWrite", "Row", "Store", "dumps", "loads", "raw_json"]  # BatchedWrite: for features
+# BatchedWrite is re-exported so that features define their batched statements with the Store.
+__all__ = ["BatchedWrite", "Row", "Store", "dumps", "loads", "raw_json"]
 
 CACHE_ENTRIES = 512  # per thread
 COMMIT_DELAY = 0.002  # longest a commit waits for writers already queued to join it
