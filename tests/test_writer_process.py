@@ -1,10 +1,12 @@
-"""The writer process: it applies batched writes, survives its own death, never outlives the
-server, takes no one else's connections, and waits for the server's own transactions."""
+"""The writer process: it applies batched writes and long single ones, survives its own death,
+never outlives the server, takes no one else's connections, and waits for the server's own
+transactions."""
 
 from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -125,3 +127,50 @@ def test_batched_writes_wait_for_a_transaction_of_the_server(store: Store) -> No
     writer.join(10)
     assert outcome == [{"name": "a", "total": 3}]
 
+
+
+def test_a_long_write_shares_a_batch_and_fails_alone(store: Store) -> None:
+    calls = {
+        "update": lambda: store.write_batched(_RAISE, {"name": "b", "total": 5}, key=("b",)),
+        "long": lambda: store.write_long(
+            "INSERT INTO counters (name, total) VALUES (:name, :total) RETURNING name, total", {"name": "c", "total": 7}),
+        "failing": lambda: store.write_long("INSERT INTO counters (name, total) VALUES (:name, NULL)", {"name": "d"}),
+    }
+    connected, go = threading.Barrier(len(calls) + 1), threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def run(name: str) -> None:
+        store.write_batched(_RAISE, {"name": "a", "total": 1}, key=("a",))  # this thread's socket is open
+        connected.wait()
+        go.wait()
+        try:
+            outcomes[name] = calls[name]()
+        except sqlite3.Error as exc:
+            outcomes[name] = exc
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in calls]
+    for thread in threads:
+        thread.start()
+    connected.wait()
+    pid, before = store.writer_process.pid, store.writer_process.batches
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)  # all three arrive while it is stopped: one batch
+    go.set()
+    time.sleep(0.3)
+    os.kill(pid, signal.SIGCONT)
+    for thread in threads:
+        thread.join(10)
+    assert outcomes["update"] == {"name": "b", "total": 5}
+    assert outcomes["long"] == [{"name": "c", "total": 7}]
+    assert isinstance(outcomes["failing"], sqlite3.IntegrityError)
+    assert store.writer_process.batches == before + 1
+    assert [tuple(r) for r in store.all("SELECT name, total FROM counters ORDER BY name")] == [
+        ("a", 1), ("b", 5), ("c", 7)]
+
+
+def test_a_long_write_inside_a_transaction_is_part_of_it(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        assert store.write_long("INSERT INTO counters (name, total) VALUES ('e', 1) RETURNING name",
+                                {}) == [{"name": "e"}]
+        raise RuntimeError("undo")
+    assert store.one("SELECT 1 FROM counters WHERE name = 'e'") is None

@@ -4,8 +4,9 @@ Every progress write appends a row to `learning_activity` (a trigger, migration 
 else happens on that hot path. `catch_up` folds the rows not yet counted into the rollups, a batch
 at a time, set-based (one upsert per learner-day rather than per write), and records how far it
 got in the same statement, so running it twice never counts a row twice. The fold itself is the
-trigger of migration 0012, so that each batch is a single statement for the store's writer. It
-runs from the scheduler and before every analytics read, so figures are always current.
+trigger of migration 0012, so that each batch is a single statement, run by the writer process
+alongside the learners' position updates. It runs from the scheduler and before every analytics
+read, so figures are always current.
 `rebuild` runs the same fold over an app's whole log: the repair (`university-local analytics
 rebuild`), the re-dating after a time-zone change, and what the tests compare the incremental
 work against.
@@ -26,26 +27,28 @@ from university_local.tenancy.apps import (
 )
 
 ROLLUPS = ("activity_daily", "learner_days", "learner_courses", "learner_totals")
-# Log rows per fold. Each fold is one job of the writer: about 20 ms for 1,000 rows, so writes
-# never wait long. Smaller folds cost more per row (a learner's rows share fewer upserts).
-BATCH_ROWS = 1_000
+# Log rows per fold. Each fold runs in a batch of the writer process (Store.write_long), and
+# the position updates in flight wait for it: about 8 ms for 250 rows. Smaller folds cost more
+# per row (a learner's rows share fewer upserts), larger ones hold the updates up longer.
+BATCH_ROWS = 250
 
-# One fold of the next slice of the log (the trigger of migration 0012 does the work), or no row
-# when everything is counted.
+# One fold of the next slice of the log up to row :last (the trigger of migration 0012 does the
+# work), or no row when everything up to there is counted.
 _CATCH_UP = """
 INSERT INTO rollup_folds (after, through)
-SELECT applied_through, MIN(applied_through + :batch, last)
-FROM rollup_state, (SELECT MAX(id) AS last FROM learning_activity)
-WHERE last > applied_through
+SELECT applied_through, MIN(applied_through + :batch, :last)
+FROM rollup_state
+WHERE :last > applied_through
 RETURNING after, through"""
 
 
 def catch_up(store: Store, *, pause: float = 0.0) -> int:
-    """Fold every log row not yet counted into the rollups; returns how many were folded.
+    """Fold every log row written before the call into the rollups; returns how many were folded.
 
     With `pause` (the scheduled job), it waits `pause` times as long as each fold took before the
     next, so that a backlog built up under heavy load is folded alongside the writes instead of
-    holding them up for seconds.
+    holding them up for seconds. Rows logged meanwhile are left to the next call, so that under a
+    load the folds cannot keep up with, a call still ends.
     """
     state = store.one("SELECT applied_through, (SELECT MAX(id) FROM learning_activity) AS last FROM rollup_state")
     if state is None or state["last"] is None or state["last"] <= state["applied_through"]:
@@ -53,7 +56,7 @@ def catch_up(store: Store, *, pause: float = 0.0) -> int:
     folded = 0
     while True:
         began = time.monotonic()
-        rows = store.write(_CATCH_UP, {"batch": BATCH_ROWS})
+        rows = store.write_long(_CATCH_UP, {"batch": BATCH_ROWS, "last": state["last"]})
         if not rows:
             return folded
         folded += rows[0]["through"] - rows[0]["after"]

@@ -189,6 +189,19 @@ class Store:
             self.generation += 1
         return outcome
 
+    def write_long(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Like `write`, for a long set-based statement (the analytics fold): it runs in the writer
+        process, in the transaction of its next batch, so that the batched writes never wait for
+        it to win the CPU while it holds the write lock (core/writer_process.py). It must leave
+        what running it once leaves if it runs twice. Rows come back as dicts.
+        """
+        if getattr(self._local, "writing", False):  # inside a transaction: part of it
+            return [dict(row) for row in self._run(self._writer_db(), sql, params)]
+        rows = self.writer_process.execute(sql, params)
+        with self._commit:
+            self.generation += 1
+        return rows
+
     def _submit(self, job: _Job) -> _Job:
         """Hand `job` to the writer thread and wait until it is durable (or failed)."""
         with self._writer_init:
