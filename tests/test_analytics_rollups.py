@@ -10,6 +10,7 @@ Python, and the rollup tables against `rollups.rebuild` (the SQL recomputation).
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -257,3 +258,36 @@ def test_best_quiz_scores_follow_grading_and_regrading(tmp_path: Path) -> None:
     with store.transaction() as db:  # the essay re-scored down: the best is the first attempt again
         db.execute("UPDATE quiz_attempts SET score = 50.0 WHERE id = 'att-2'")
     assert best() == 60.0
+
+
+def test_a_catch_up_ends_while_writes_outpace_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scheduled catch-up folds what was logged before it began: under writes it cannot keep
+    up with, it still ends, and leaves the rest to the next run."""
+    store = Store(tmp_path / "university.db")
+    store.migrate()
+    ensure_app(store, "busy")
+    insert = ("INSERT INTO learning_activity (app_id, env, user_id, course_id, lesson_id, occurred_at, day, "
+              "seconds, completed) VALUES ('busy', 'test', ?, 'c', 'l', '2030-01-30T12:00:00.000Z', '2030-01-30', "
+              "10, 0)")
+
+    def log(rows: int) -> None:
+        with store.transaction() as db:
+            db.conn.executemany(insert, [(f"u{n % 7}",) for n in range(rows)])
+
+    log(50)
+    monkeypatch.setattr(rollups, "BATCH_ROWS", 5)
+    stop = threading.Event()
+    writer = threading.Thread(target=lambda: [log(20) for _ in iter(stop.is_set, True)])
+    writer.start()
+    folded: list[int] = []
+    catcher = threading.Thread(target=lambda: folded.append(rollups.catch_up(store, pause=1.0)))
+    catcher.start()
+    catcher.join(20)
+    stop.set()
+    writer.join()
+    catcher.join()
+    assert folded and folded[0] >= 50
+    state = store.one("SELECT applied_through, (SELECT MAX(id) FROM learning_activity) AS last FROM rollup_state")
+    assert state is not None and state["applied_through"] == folded[0] < state["last"]
+    assert store.one("SELECT SUM(events) AS n FROM learner_days WHERE app_id = 'busy'")["n"] == folded[0]
+    store.close()
