@@ -277,7 +277,12 @@ def test_a_catch_up_ends_while_writes_outpace_it(tmp_path: Path, monkeypatch: py
     log(50)
     monkeypatch.setattr(rollups, "BATCH_ROWS", 5)
     stop = threading.Event()
-    writer = threading.Thread(target=lambda: [log(20) for _ in iter(stop.is_set, True)])
+
+    def keep_logging() -> None:
+        while not stop.is_set():
+            log(20)
+
+    writer = threading.Thread(target=keep_logging)
     writer.start()
     folded: list[int] = []
     catcher = threading.Thread(target=lambda: folded.append(rollups.catch_up(store, pause=1.0)))

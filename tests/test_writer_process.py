@@ -128,7 +128,6 @@ def test_batched_writes_wait_for_a_transaction_of_the_server(store: Store) -> No
     assert outcome == [{"name": "a", "total": 3}]
 
 
-
 def test_a_long_write_shares_a_batch_and_fails_alone(store: Store) -> None:
     calls = {
         "update": lambda: store.write_batched(_RAISE, {"name": "b", "total": 5}, key=("b",)),
