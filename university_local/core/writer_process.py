@@ -151,9 +151,7 @@ def _run_single(conn: sqlite3.Connection, single: SingleWrite) -> None:
     """Run `single` in a savepoint of the open transaction: if it fails, it fails alone."""
     conn.execute("SAVEPOINT single")
     try:
-        cursor = conn.execute(single.sql, single.params)
-        names = [column[0] for column in cursor.description or ()]
-        single.rows = [dict(zip(names, values)) for values in cursor.fetchall()]
+        single.rows = _rows(conn.execute(single.sql, single.params))
         conn.execute("RELEASE single")
     except sqlite3.Error as exc:
         single.error = exc
@@ -170,11 +168,15 @@ def _payload(updates: list[Update]) -> str:
 def _take_outcomes(cursor: sqlite3.Cursor, statement: BatchedWrite, group: list[Update]) -> None:
     """Give each update that applied the row the statement returned for it. The rows come from
     the write itself: reading them back would repeat the statement's joins."""
-    names = [column[0] for column in cursor.description]
     updates = {update.key: update for update in group}
-    for values in cursor.fetchall():
-        row = dict(zip(names, values))
+    for row in _rows(cursor):
         updates[tuple(row[column] for column in statement.key_columns)].outcome = row
+
+
+def _rows(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    """The cursor's rows as dicts (they go back to the server as JSON objects)."""
+    names = [column[0] for column in cursor.description or ()]
+    return [dict(zip(names, values)) for values in cursor.fetchall()]
 
 
 def _fail(updates: list[Update], error: BaseException) -> None:
