@@ -40,7 +40,12 @@ def alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"  # not a zombie
+    return _state(pid) != "Z"  # not a zombie
+
+
+def _state(pid: int) -> str:
+    """The process's state letter in /proc (R, S, T for stopped, Z for a zombie...)."""
+    return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
 
 
 def test_a_killed_writer_process_is_replaced_and_the_write_goes_through(store: Store) -> None:
@@ -55,6 +60,7 @@ def test_a_killed_writer_process_is_replaced_and_the_write_goes_through(store: S
 
     # Killed while an update is in flight: the update is sent again to a new process.
     os.kill(second, signal.SIGSTOP)
+    assert eventually(lambda: _state(second) == "T")
     outcome: list[object] = []
     writer = threading.Thread(target=lambda: outcome.append(
         store.write_batched(_RAISE, {"name": "a", "total": 3}, key=("a",))))
@@ -154,6 +160,7 @@ def test_a_long_write_shares_a_batch_and_fails_alone(store: Store) -> None:
     pid, before = store.writer_process.pid, store.writer_process.batches
     assert pid is not None
     os.kill(pid, signal.SIGSTOP)  # all three arrive while it is stopped: one batch
+    assert eventually(lambda: _state(pid) == "T")  # the signal is taken asynchronously
     go.set()
     time.sleep(0.3)
     os.kill(pid, signal.SIGCONT)
