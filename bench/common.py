@@ -10,8 +10,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,10 +111,10 @@ def _cpu_times() -> list[int] | None:
 
 
 def wrk(label: str, url: str, headers: dict[str, str], connections: int, seconds: int,
-        script: Path | None = None) -> WrkResult:
+        script: Path | None = None, threads: int = WRK_THREADS) -> WrkResult:
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
-    cmd = ["wrk", f"-t{WRK_THREADS}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
     if script:
