@@ -31,10 +31,16 @@ request = function()
   counter = counter + 1
   local lesson = lessons[math.random(#lessons)]
   local body = string.format('{"user_id":"bench-%%d","position":%%d,"time_spent_seconds":%%d}',
-                             math.random(learners), counter %% 1000, counter)
+                             math.random(learners), %(position)s, counter)
   return wrk.format(nil, "/v1/university/lessons/" .. lesson .. "/progress", nil, body)
 end
 """
+
+
+def progress_script(lessons: list[str], learners: int, position: str = "counter % 1000") -> str:
+    """The wrk script: each request a random learner's position in a random lesson. `position` is
+    a Lua expression over `counter`, the request's sequence number."""
+    return SCRIPT % {"lessons": ",".join(f'"{i}"' for i in lessons), "learners": learners, "position": position}
 
 
 def seed(server: Server, learners: int, lessons: int) -> tuple[str, list[str]]:
@@ -73,7 +79,7 @@ def main() -> None:
     with running_server(args.threads) as server, tempfile.TemporaryDirectory() as tmp:
         course_id, lessons = seed(server, args.learners, args.lessons)
         script = Path(tmp) / "progress.lua"
-        script.write_text(SCRIPT % {"lessons": ",".join(f'"{i}"' for i in lessons), "learners": args.learners})
+        script.write_text(progress_script(lessons, args.learners))
         url = server.base + "/v1/university/lessons"
         wrk("warm-up", url, server.headers, 50, 2, script)
         for connections in (50, 200):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, WrkResult, running_server, steal_text, wrk  # noqa: E402
-from progress import SCRIPT, fold_backlog, seed  # noqa: E402
+from progress import fold_backlog, progress_script, seed  # noqa: E402
 
 CONNECTIONS = 200
 TARGET_P99_MS = 100
@@ -42,7 +42,7 @@ def main() -> None:
             server = stack.enter_context(running_server(root=root))
             course_id, lessons = seed(server, args.learners, args.lessons)
             script = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "progress.lua"
-            script.write_text(SCRIPT % {"lessons": ",".join(f'"{i}"' for i in lessons), "learners": args.learners})
+            script.write_text(progress_script(lessons, args.learners))
             url = server.base + "/v1/university/lessons"
             wrk("warm-up", url, server.headers, 50, 2, script)
             targets[name] = (server, course_id, url, script)

@@ -19,32 +19,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import running_server, steal_text, wrk  # noqa: E402
-from progress import SCRIPT, fold_backlog, seed  # noqa: E402
+from progress import fold_backlog, progress_script, seed  # noqa: E402
 
 CONNECTIONS = 200
 WINDOW_SECONDS = 0.1
 SKIP_SECONDS = 1.0  # the first second: connections opening, caches filling
 
-# One wrk thread, so that one sequence and one file cover every request.
-TRACE_SCRIPT = """
+# Added to the benchmark's script, whose positions are then the requests' sequence numbers. One wrk
+# thread, so that one sequence and one file cover every request.
+TRACE_HOOKS = """
 local ffi = require("ffi")
 ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } timespec_t; int clock_gettime(int, timespec_t*); ]]
 local ts = ffi.new("timespec_t")
 local function now() ffi.C.clock_gettime(1, ts); return tonumber(ts.tv_sec) + tonumber(ts.tv_nsec) / 1e9 end
-wrk.method = "PATCH"
-wrk.headers["Content-Type"] = "application/json"
-local lessons = {%(lessons)s}
-local learners = %(learners)d
-local counter = 0
 local sent = {}
-local trace = io.open("%(trace)s", "w")
+local trace = io.open("%s", "w")
+local next_request = request
 request = function()
-  counter = counter + 1
+  local made = next_request()
   sent[counter] = now()
-  local lesson = lessons[math.random(#lessons)]
-  local body = string.format('{"user_id":"bench-%%d","position":%%d,"time_spent_seconds":%%d}',
-                             math.random(learners), counter, counter)
-  return wrk.format(nil, "/v1/university/lessons/" .. lesson .. "/progress", nil, body)
+  return made
 end
 response = function(status, headers, body)
   local answered = now()
@@ -98,10 +92,9 @@ def main() -> None:
     args = parser.parse_args()
     with running_server() as server, tempfile.TemporaryDirectory() as tmp:
         course_id, lessons = seed(server, args.learners, args.lessons)
-        quoted = ",".join(f'"{i}"' for i in lessons)
         warm_up, traced, trace = Path(tmp) / "progress.lua", Path(tmp) / "trace.lua", Path(tmp) / "trace.txt"
-        warm_up.write_text(SCRIPT % {"lessons": quoted, "learners": args.learners})
-        traced.write_text(TRACE_SCRIPT % {"lessons": quoted, "learners": args.learners, "trace": trace})
+        warm_up.write_text(progress_script(lessons, args.learners))
+        traced.write_text(progress_script(lessons, args.learners, position="counter") + TRACE_HOOKS % trace)
         url = server.base + "/v1/university/lessons"
         wrk("warm-up", url, server.headers, 50, 2, warm_up)
         fold_backlog(server, course_id)
