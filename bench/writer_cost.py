@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -43,10 +44,9 @@ def seeded_database(target: Path) -> tuple[str, list[str]]:
     """The benchmark's course in a database file at `target`; its app id and lesson ids."""
     with running_server() as server:
         _, lessons = seed(server, LEARNERS, LESSONS)
-        source = server.data_dir / "university.sqlite3"
-        with sqlite3.connect(source) as conn:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the copy then holds everything
-        shutil.copy(source, target)
+        with closing(sqlite3.connect(server.data_dir / "university.sqlite3")) as live, \
+                closing(sqlite3.connect(target)) as copy:
+            live.backup(copy)  # a consistent copy of the running server's database, WAL included
         return server.app_id, lessons
 
 
