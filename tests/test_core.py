@@ -1,18 +1,21 @@
-"""Shared plumbing: ids, the transaction helper, batched writes, the read cache, dense positions."""
+"""Shared plumbing: ids, the transaction helper, batched writes, the read cache, dense positions,
+storage errors."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
 import threading
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from university_local.core import ordering
+from university_local.core.connection import sqlite_error
 from university_local.core.db import BatchedWrite, Store
-from university_local.core.errors import ApiError
+from university_local.core.errors import ApiError, storage_error
 from university_local.core.ids import new_id, ulid
 
 
@@ -209,3 +212,34 @@ def test_batched_write_inside_a_transaction_is_part_of_it(store: Store) -> None:
     with store.transaction():
         store.write_batched(_ADD, {"name": "a", "add": 5}, key=("a",))
     assert store.write_batched(_ADD, {"name": "a", "add": 2}, key=("a",)) == {"name": "a", "total": 7}
+
+
+def _raised(action: Callable[[], object]) -> sqlite3.Error:
+    with pytest.raises(sqlite3.Error) as caught:
+        action()
+    return caught.value
+
+
+def test_storage_errors_are_503s_that_say_what_to_do_and_faults_are_not(tmp_path) -> None:
+    path = tmp_path / "s.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, blob BLOB)")
+    conn.execute("INSERT INTO t VALUES (1, x'00')")
+
+    conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+    full = storage_error(_raised(lambda: conn.execute("INSERT INTO t (blob) VALUES (zeroblob(100000))")))
+    conn.execute("PRAGMA max_page_count = 1000000")
+
+    other = sqlite3.connect(path, isolation_level=None, timeout=0)
+    conn.execute("BEGIN IMMEDIATE")
+    busy = storage_error(_raised(lambda: other.execute("BEGIN IMMEDIATE")))
+    conn.execute("ROLLBACK")
+
+    # A code carried across the writer process's socket keeps its meaning, extended codes too.
+    disk = storage_error(sqlite_error("disk I/O error", sqlite3.SQLITE_IOERR_WRITE))
+
+    answers = {e.errors[0]["code"]: (e.status, e.headers["Retry-After"]) for e in (full, busy, disk) if e}
+    assert answers == {"storage_full": (503, "60"), "database_busy": (503, "1"), "storage_unavailable": (503, "30")}
+    assert storage_error(_raised(lambda: conn.execute("INSERT INTO t VALUES (1, x'00')"))) is None  # a fault: 500
+    assert storage_error(sqlite_error("lost in transit", None)) is None
+    assert storage_error(ValueError("not SQLite")) is None

@@ -1,14 +1,17 @@
-"""A learner's work is never lost or double-counted: concurrency and kill -9."""
+"""A learner's work is never lost or double-counted: concurrency, kill -9, and a disk that refuses writes."""
 
 from __future__ import annotations
 
 import random
+import resource
+import sqlite3
+import subprocess
 import threading
 import time
 
 import httpx
 
-from tests.conftest import Api, make_tenant, start_server
+from tests.conftest import Api, error_of, make_tenant, start_server
 
 
 def _setup(api: Api, learners: int, lessons: int) -> tuple[dict, list[dict]]:
@@ -115,3 +118,58 @@ def test_acknowledged_writes_survive_kill_9(tmp_path) -> None:
             assert stored is not None and stored >= seconds, (user, lesson, stored, seconds)
     finally:
         restarted.stop()
+
+
+def _process_tree(pid: int) -> list[int]:
+    """`pid` and every process under it: uWSGI's master, router and worker, and the writer process."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [pid, *(p for child in children for p in _process_tree(int(child)))]
+
+
+def _limit_file_size(pids: list[int], limit: int) -> None:
+    """Let the processes write no further into any file than `limit` bytes (RLIMIT_FSIZE): every
+    write to the database, its WAL and the log then fails, as on a disk that is full or failing."""
+    for pid in pids:
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+
+
+def test_a_disk_that_refuses_writes_answers_503_and_loses_nothing(tmp_path) -> None:
+    srv = start_server(tmp_path, {"UNIVERSITY_LOCAL_RATE_LIMITS": "off"})
+    try:
+        api = make_tenant(srv).secret
+        course = api.course(status="published")
+        lesson = api.lesson(api.module(course["id"])["id"])
+        assert api.create("/enrollments", "enrollment", course_id=course["id"], user_id="sam")
+        position = f"/lessons/{lesson['id']}/progress"
+        assert api.patch(position, {"user_id": "sam", "position": 5, "time_spent_seconds": 10}).status_code == 200
+        pids = _process_tree(srv.proc.pid)  # the writer process is running now: it applied that update
+
+        _limit_file_size(pids, 1)
+        refused = [
+            api.patch(position, {"user_id": "sam", "position": 6, "time_spent_seconds": 20}),  # the writer process
+            api.post(f"/lessons/{lesson['id']}/complete", {"user_id": "sam", "time_spent_seconds": 30}),  # a transaction
+            api.post("/courses", {"data": {"type": "course", "attributes": {"title": "Lost?"}}}),
+        ]
+        for response in refused:
+            assert response.status_code == 503, response.text
+            assert error_of(response)["code"] in {"storage_full", "storage_unavailable"}
+            assert int(response.headers["Retry-After"]) > 0
+
+        _limit_file_size(pids, resource.RLIM_INFINITY)
+        # Nothing of the refused writes is there, and everything before them is.
+        progress = api.get(f"/progress/{course['id']}/users/sam").json()["data"]["attributes"]
+        assert progress["lessons_completed"] == [] and progress["current_lesson"]["position"] == 5
+        assert api.get("/courses").json()["meta"]["total"] == 1
+        # Sent again, as a client told 503 does, each lands once.
+        assert api.patch(position, {"user_id": "sam", "position": 6, "time_spent_seconds": 20}).json()["data"][
+            "attributes"]["time_spent_seconds"] == 20
+        done = api.post(f"/lessons/{lesson['id']}/complete", {"user_id": "sam", "time_spent_seconds": 30})
+        assert done.json()["data"]["attributes"]["enrollment_status"] == "completed"
+        assert api.post("/courses", {"data": {"type": "course", "attributes": {"title": "Now"}}}).status_code == 201
+        enrollment = api.get("/enrollments", params={"user_id": "sam"}).json()["data"][0]["attributes"]
+        assert (enrollment["status"], enrollment["lessons_completed"]) == ("completed", 1)
+        assert srv.proc.poll() is None
+    finally:
+        srv.stop()
+    with sqlite3.connect(tmp_path / "university.sqlite3") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -24,3 +24,13 @@ def connect(path: Path | str) -> sqlite3.Connection:
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     return conn
+
+
+def sqlite_error(message: str, code: int | None, kind: type[sqlite3.Error] = sqlite3.OperationalError) -> sqlite3.Error:
+    """A SQLite error made again on this side of a boundary (the writer process's reply, a batch
+    that another's error rolled back), with the result code of the one it stands for: the code
+    is what tells a full disk from a fault (core/errors.py `storage_error`)."""
+    error = kind(message)
+    if code is not None:
+        error.sqlite_errorcode = code
+    return error

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import orjson
 import sqlite_utils
 
-from university_local.core.connection import connect
+from university_local.core.connection import connect, sqlite_error
 from university_local.core.writer_process import BatchedWrite, Update, WriterProcess, apply_group
 
 # BatchedWrite is re-exported so that features define their batched statements with the Store.
@@ -137,9 +137,10 @@ class Store:
                 writer.conn.execute("SAVEPOINT txn")
                 try:
                     yield writer
-                except BaseException:
+                except BaseException as exc:
                     if not writer.conn.in_transaction:  # the error rolled back the whole shared transaction
-                        self._fail_open_batch(sqlite3.OperationalError("the write batch was rolled back"))
+                        self._fail_open_batch(sqlite_error(f"the write batch was rolled back: {exc}",
+                                                           getattr(exc, "sqlite_errorcode", None)))
                     elif self._batch_members:  # others' writes are in it: they will commit it
                         writer.conn.execute("ROLLBACK TO txn")
                         writer.conn.execute("RELEASE txn")

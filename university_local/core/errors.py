@@ -6,6 +6,7 @@ builds an error body, so every failure looks the same to a client.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -96,3 +97,28 @@ def not_found(kind: str, id_: str) -> ApiError:
 def http_error(status: int, detail: str | None = None, code: str | None = None) -> ApiError:
     phrase = HTTPStatus(status).phrase
     return ApiError(status, code or phrase.lower().replace(" ", "_"), detail or phrase, title=phrase)
+
+
+# SQLite's primary result codes for the state of the machine rather than a fault of the server.
+_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+_DISK = {sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN}
+
+
+def storage_error(exc: BaseException) -> ApiError | None:
+    """The answer for a database error that says the disk is full or failing, or the database
+    stayed locked: a 503 with Retry-After, so that a client keeps the write and sends it again
+    (the hosted API's SDK retries 503, not 500). A learner's writes are safe to send again:
+    progress only grows, and an enrollment that did land answers `already_enrolled`. None for
+    any other error."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary in _BUSY:
+        return ApiError(503, "database_busy", "The database stayed busy; nothing was saved. Send the request again.",
+                        headers={"Retry-After": "1"})
+    if primary == sqlite3.SQLITE_FULL:
+        return ApiError(503, "storage_full", "The server's disk is full, so this write may not have been saved. "
+                        "Send it again once space has been freed.", headers={"Retry-After": "60"})
+    if primary in _DISK:
+        return ApiError(503, "storage_unavailable", "The server could not write to its disk, so this write may not "
+                        "have been saved. Send it again later.", headers={"Retry-After": "30"})
+    return None

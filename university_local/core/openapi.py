@@ -49,6 +49,7 @@ _ERROR_TEXT = {
     "413": "Request body over the configured limit",
     "422": "A field failed validation; source.pointer names it",
     "429": "Rate limit reached; see Retry-After",
+    "503": "The server's disk is full or failing, or its database stayed busy: send the request again after Retry-After",
 }
 
 
@@ -179,6 +180,7 @@ def _operation(route: Route) -> dict[str, Any]:
             errors.append("404")
     if route.body or route.raw_body:
         errors += ["400", "409", "413", "422"]
+    errors.append("503")  # any route reads or writes the database (core/errors.py storage_error)
     for code in sorted(set(errors)):
         content: dict[str, Any] = {"application/json": {"schema": _ref("ErrorDocument")}}
         if route.returns.media_type and route.returns.media_type.startswith("text/html"):

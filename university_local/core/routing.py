@@ -20,7 +20,7 @@ import bottle
 import orjson
 from pydantic import BaseModel, Field, ValidationError
 
-from university_local.core.errors import ApiError, http_error
+from university_local.core.errors import ApiError, http_error, storage_error
 from university_local.core.ratelimit import RateLimiter
 from university_local.tenancy.keys import authenticate
 from university_local.tenancy.models import Principal, Tenant
@@ -287,7 +287,11 @@ def _endpoint(route: Route, services: Services) -> Callable[..., bytes | str]:
         except ApiError as err:
             finish_reading_body(services.config.max_body_bytes, headers)
             return render_error(err, headers)
-        except Exception:  # an unexpected fault: log it, answer a JSON 500, keep serving
+        except Exception as exc:
+            if (unavailable := storage_error(exc)) is not None:  # the disk or the lock, not a fault
+                log.warning("%s %s: %s", route.method, route.path, exc)
+                return render_error(unavailable, headers)
+            # an unexpected fault: log it, answer a JSON 500, keep serving
             log.exception("unhandled error on %s %s", route.method, route.path)
             return render_error(http_error(500, "An internal error occurred; it has been logged."), headers)
 

@@ -40,7 +40,7 @@ from typing import Any
 
 import orjson
 
-from university_local.core.connection import BUSY_TIMEOUT_MS, connect
+from university_local.core.connection import BUSY_TIMEOUT_MS, connect, sqlite_error
 
 _HEADER = struct.Struct("<I")  # every message is its length, then that many bytes of JSON
 _PEER = struct.Struct("3i")  # SO_PEERCRED: pid, uid, gid
@@ -245,8 +245,8 @@ class WriterProcess:
                     raise sqlite3.OperationalError(f"The writer process failed twice ({exc!r}).") from exc
         if "error" in reply:
             kind = getattr(sqlite3, reply["error"], sqlite3.Error)
-            raise (kind if isinstance(kind, type) and issubclass(kind, sqlite3.Error) else sqlite3.Error)(
-                reply["message"])
+            raise sqlite_error(reply["message"], reply.get("code"),
+                               kind if isinstance(kind, type) and issubclass(kind, sqlite3.Error) else sqlite3.Error)
         self.batches = max(self.batches, reply["batch"])
         return reply
 
@@ -419,7 +419,8 @@ def serve(conn: sqlite3.Connection, listener: socket.socket, parent: int) -> Non
         done: list[tuple[socket.socket, Update | SingleWrite]] = [*waiting, *singles]
         for client, job in done:
             if job.error is not None:
-                reply = {"error": type(job.error).__name__, "message": str(job.error)}
+                reply = {"error": type(job.error).__name__, "message": str(job.error),
+                         "code": getattr(job.error, "sqlite_errorcode", None)}
             elif isinstance(job, Update):
                 reply = {"outcome": job.outcome, "batch": batch}
             else:
