@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 import resource
 import sqlite3
-import subprocess
 import threading
 import time
+from pathlib import Path
 
 import httpx
 
@@ -122,8 +122,16 @@ def test_acknowledged_writes_survive_kill_9(tmp_path) -> None:
 
 def _process_tree(pid: int) -> list[int]:
     """`pid` and every process under it: uWSGI's master, router and worker, and the writer process."""
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    return [pid, *(p for child in children for p in _process_tree(int(child)))]
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+    tree = [pid]
+    for member in tree:
+        tree += [child for child, parent in parents.items() if parent == member]
+    return tree
 
 
 def _limit_file_size(pids: list[int], limit: int) -> None:
