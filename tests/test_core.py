@@ -234,6 +234,7 @@ def test_storage_errors_are_503s_that_say_what_to_do_and_faults_are_not(tmp_path
     conn.execute("BEGIN IMMEDIATE")
     busy = storage_error(_raised(lambda: other.execute("BEGIN IMMEDIATE")))
     conn.execute("ROLLBACK")
+    other.close()
 
     # A code carried across the writer process's socket keeps its meaning, extended codes too.
     disk = storage_error(sqlite_error("disk I/O error", sqlite3.SQLITE_IOERR_WRITE))
@@ -241,5 +242,6 @@ def test_storage_errors_are_503s_that_say_what_to_do_and_faults_are_not(tmp_path
     answers = {e.errors[0]["code"]: (e.status, e.headers["Retry-After"]) for e in (full, busy, disk) if e}
     assert answers == {"storage_full": (503, "60"), "database_busy": (503, "1"), "storage_unavailable": (503, "30")}
     assert storage_error(_raised(lambda: conn.execute("INSERT INTO t VALUES (1, x'00')"))) is None  # a fault: 500
+    conn.close()
     assert storage_error(sqlite_error("lost in transit", None)) is None
     assert storage_error(ValueError("not SQLite")) is None
