@@ -99,9 +99,17 @@ def http_error(status: int, detail: str | None = None, code: str | None = None) 
     return ApiError(status, code or phrase.lower().replace(" ", "_"), detail or phrase, title=phrase)
 
 
-# SQLite's primary result codes for the state of the machine rather than a fault of the server.
-_BUSY = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
-_DISK = {sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN}
+# SQLite's primary result codes for the state of the machine rather than a fault of the server:
+# the error code a client sees, what it should do, and how many seconds to wait first.
+_BUSY = ("database_busy", "The database stayed busy; nothing was saved. Send the request again.", 1)
+_FULL = ("storage_full", "The server's disk is full, so this write may not have been saved. "
+         "Send it again once space has been freed.", 60)
+_DISK = ("storage_unavailable", "The server could not write to its disk, so this write may not have been saved. "
+         "Send it again later.", 30)
+_UNAVAILABLE = {
+    sqlite3.SQLITE_BUSY: _BUSY, sqlite3.SQLITE_LOCKED: _BUSY, sqlite3.SQLITE_FULL: _FULL,
+    sqlite3.SQLITE_IOERR: _DISK, sqlite3.SQLITE_READONLY: _DISK, sqlite3.SQLITE_CANTOPEN: _DISK,
+}
 
 
 def storage_error(exc: BaseException) -> ApiError | None:
@@ -111,14 +119,8 @@ def storage_error(exc: BaseException) -> ApiError | None:
     progress only grows, and an enrollment that did land answers `already_enrolled`. None for
     any other error."""
     code = getattr(exc, "sqlite_errorcode", None)
-    primary = code & 0xFF if isinstance(code, int) else None
-    if primary in _BUSY:
-        return ApiError(503, "database_busy", "The database stayed busy; nothing was saved. Send the request again.",
-                        headers={"Retry-After": "1"})
-    if primary == sqlite3.SQLITE_FULL:
-        return ApiError(503, "storage_full", "The server's disk is full, so this write may not have been saved. "
-                        "Send it again once space has been freed.", headers={"Retry-After": "60"})
-    if primary in _DISK:
-        return ApiError(503, "storage_unavailable", "The server could not write to its disk, so this write may not "
-                        "have been saved. Send it again later.", headers={"Retry-After": "30"})
-    return None
+    unavailable = _UNAVAILABLE.get(code & 0xFF) if isinstance(code, int) else None  # extended codes too
+    if unavailable is None:
+        return None
+    error_code, detail, wait = unavailable
+    return ApiError(503, error_code, detail, headers={"Retry-After": str(wait)})
