@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from scorm_player.packages import PackageError, prepare_package
 from scorm_player.zipcheck import Limits
 from tests import scorm_zips
 from tests.conftest import FIXTURES as SHARED_FIXTURES
-from tests.conftest import Api, ServerProcess, Tenant, error_of, make_tenant, run_cli
+from tests.conftest import Api, ServerProcess, Tenant, error_of, make_tenant, run_cli, start_server
 from university_local.core.db import loads
 from university_local.core.errors import ApiError
 from university_local.scorm import service
@@ -402,6 +404,39 @@ def test_range_requests(media: dict[str, Any], server: ServerProcess) -> None:
     etag = get("bytes=0-1").headers["etag"]
     assert get("bytes=0-1", **{"If-Range": etag}).status_code == 206
     assert get("bytes=0-1", **{"If-Range": '"old"'}).content == whole  # changed since: the whole file
+
+
+def test_slow_downloads_never_hold_a_request_thread(tmp_path: Path) -> None:
+    """Twice as many learners as the server has threads start a large file, whole or from a byte
+    on (a video element's `bytes=N-`), and read nothing yet: everyone else is still answered at
+    once, and each download then arrives whole. Sent from the request threads, the downloads held
+    them all until the server's socket timeout cut them short (4 s without a byte read)."""
+    video = random.Random(7).randbytes(16 * 1024 * 1024)  # more than every buffer on the way
+    srv = start_server(tmp_path, None, "--threads", "2")
+    try:
+        api = make_tenant(srv).secret
+        package_id = imported(api, scorm_zips.package({"media/video.mp4": video}), **target(api))["id"]
+        requests = {"whole": "", "from 1000": "Range: bytes=1000-\r\n"}
+        downloads = []
+        for name, header in [*requests.items(), *requests.items()]:
+            sock = socket.create_connection(("127.0.0.1", int(srv.base.rsplit(":", 1)[1])))
+            sock.sendall(f"GET /scorm/content/{package_id}/media/video.mp4 HTTP/1.1\r\nHost: x\r\n{header}"
+                         "Connection: close\r\n\r\n".encode())
+            downloads.append((name, sock))
+        time.sleep(1)  # every download under way, its client reading nothing
+        assert httpx.get(f"{srv.base}/health", timeout=20).status_code == 200
+        assert api.get("/courses", timeout=20).status_code == 200
+        for name, sock in downloads:
+            with sock:
+                received = b"".join(iter(lambda: sock.recv(1 << 20), b""))
+            head, _, body = received.partition(b"\r\n\r\n")
+            if name == "whole":
+                assert head.startswith(b"HTTP/1.1 200") and body == video, head
+            else:
+                assert head.startswith(b"HTTP/1.1 206") and body == video[1000:], head
+                assert f"Content-Range: bytes 1000-{len(video) - 1}/{len(video)}".encode() in head
+    finally:
+        srv.stop()
 
 
 def test_files_outside_the_package_are_never_served(media: dict[str, Any], server: ServerProcess) -> None:

@@ -51,6 +51,8 @@ def uwsgi_args(config: Config) -> list[str]:
         "--lazy-apps", "--single-interpreter", "--need-app",
         "--listen", str(_listen_backlog()),
         "--buffer-size", str(MAX_HEADER_BYTES),
+        # Files go out from an event loop of their own, not from a request thread (core/files.py).
+        "--offload-threads", "1",
         "--die-on-term", "--no-orphans",  # a worker never outlives its master (and its port)
         # Both signals drain: stop accepting, finish in-flight requests, then exit.
         "--hook-master-start", "unix_signal:2 gracefully_kill_them_all",

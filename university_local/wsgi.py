@@ -8,8 +8,9 @@ import logging
 
 from university_local.app import create_app
 from university_local.core.config import Config
+from university_local.core.files import send_ranges_by_uwsgi
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # not a line per glyph table of every PDF
-application = create_app(Config.from_env())
+application = send_ranges_by_uwsgi(create_app(Config.from_env()))

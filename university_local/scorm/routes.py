@@ -15,7 +15,6 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 import bottle
 
 from university_local.core.errors import ApiError
+from university_local.core.files import FileRange
 from university_local.core.jsonapi import document
 from university_local.core.routing import (
     Request,
@@ -39,7 +39,6 @@ from university_local.scorm.models import SCORM_PACKAGE, ScormPackageListQuery
 router = Router("scorm", rate="catalogue")
 content = Router("scorm content")
 
-CHUNK_BYTES = 256 * 1024
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 # What package files are served as, by extension; anything else is application/octet-stream.
@@ -150,7 +149,7 @@ def send_file(path: Path, type_: str, identity: str) -> Any:
             start, end = byte_range
             response.set_header("Content-Range", f"bytes {start}-{end}/{size}")
             response.set_header("Content-Length", str(end - start + 1))
-            return WithStatus(206, _read(path, start, end - start + 1))
+            return WithStatus(206, FileRange(path, start, end - start + 1))
     response.set_header("Content-Length", str(size))
     return open(path, "rb")  # streamed (wsgi.file_wrapper) and closed by the server
 
@@ -210,14 +209,3 @@ def _if_range_holds(if_range: str | None, etag: str, modified: int) -> bool:
         return email.utils.parsedate_to_datetime(if_range).timestamp() == modified
     except (TypeError, ValueError, IndexError):
         return False
-
-
-def _read(path: Path, start: int, length: int) -> Iterator[bytes]:
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        while length > 0:
-            chunk = handle.read(min(CHUNK_BYTES, length))
-            if not chunk:
-                return
-            length -= len(chunk)
-            yield chunk
