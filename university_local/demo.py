@@ -14,6 +14,7 @@ from typing import Any
 from university_local.core.db import Store
 from university_local.courses.models import CourseCreate
 from university_local.courses.service import create_course
+from university_local.enrollments.service import enroll
 from university_local.lessons.models import LessonCreate
 from university_local.lessons.service import create_lesson
 from university_local.modules.models import ModuleCreate
@@ -21,7 +22,6 @@ from university_local.modules.service import create_module
 from university_local.tenancy.apps import ensure_app
 from university_local.tenancy.keys import create_key, revoke_labelled
 from university_local.tenancy.models import Tenant
-from university_local.enrollments.service import enroll
 from university_local.users.models import UserCreate
 from university_local.users.service import create_user, upsert_user
 

@@ -10,9 +10,9 @@ from university_local.core.db import Row, Store, dumps, loads, raw_json
 from university_local.core.errors import ApiError, not_found
 from university_local.core.ids import new_id
 from university_local.core.jsonapi import resource, to_one
+from university_local.courses.service import refresh_totals
 from university_local.lessons.content import clean_content, duration_minutes
 from university_local.lessons.models import LessonCreate
-from university_local.courses.service import refresh_totals
 from university_local.modules.service import get_module
 from university_local.tenancy.apps import embed_hosts
 from university_local.tenancy.models import Tenant
