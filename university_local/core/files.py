@@ -30,14 +30,14 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class FileRange:
-    """`length` bytes of the file at `path` from byte `start`: a file that ends there when read,
-    and its chunks when iterated."""
+    """`length` bytes of the file at `path` (of `file_size` bytes) from byte `start`: a file that
+    ends there when read, and its chunks when iterated."""
 
-    def __init__(self, path: Path, start: int, length: int) -> None:
+    def __init__(self, path: Path, start: int, length: int, file_size: int) -> None:
         self.handle = open(path, "rb")  # noqa: SIM115 - closed with the range, by the server
         self.handle.seek(start)
         self.start, self.remaining = start, length
-        self.to_end_of_file = start + length >= os.fstat(self.handle.fileno()).st_size
+        self.to_end_of_file = start + length >= file_size
 
     def read(self, size: int = -1) -> bytes:
         size = self.remaining if size < 0 else min(size, self.remaining)
