@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import signal
 import socket
 import time
 from pathlib import Path
@@ -406,11 +407,21 @@ def test_range_requests(media: dict[str, Any], server: ServerProcess) -> None:
     assert get("bytes=0-1", **{"If-Range": '"old"'}).content == whole  # changed since: the whole file
 
 
+def read_slowly(sock: socket.socket, bytes_per_second: int) -> bytes:
+    """Everything `sock` receives until the server closes it, read no faster than the rate."""
+    received, started = bytearray(), time.monotonic()
+    while chunk := sock.recv(1 << 20):
+        received += chunk
+        time.sleep(max(0.0, len(received) / bytes_per_second - (time.monotonic() - started)))
+    return bytes(received)
+
+
 def test_slow_downloads_never_hold_a_request_thread(tmp_path: Path) -> None:
     """Twice as many learners as the server has threads start a large file, whole or from a byte
     on (a video element's `bytes=N-`), and read nothing yet: everyone else is still answered at
-    once, and each download then arrives whole. Sent from the request threads, the downloads held
-    them all until the server's socket timeout cut them short (4 s without a byte read)."""
+    once. The server is then stopped, and each download still arrives whole, as a request under
+    way at a graceful stop finishes. Sent from the request threads, the downloads held them all
+    until the server's socket timeout cut them short (4 s without a byte read)."""
     video = random.Random(7).randbytes(16 * 1024 * 1024)  # more than every buffer on the way
     srv = start_server(tmp_path, None, "--threads", "2")
     try:
@@ -426,15 +437,17 @@ def test_slow_downloads_never_hold_a_request_thread(tmp_path: Path) -> None:
         time.sleep(1)  # every download under way, its client reading nothing
         assert httpx.get(f"{srv.base}/health", timeout=20).status_code == 200
         assert api.get("/courses", timeout=20).status_code == 200
+        srv.proc.send_signal(signal.SIGTERM)
         for name, sock in downloads:
             with sock:
-                received = b"".join(iter(lambda: sock.recv(1 << 20), b""))
+                received = read_slowly(sock, bytes_per_second=16 * 1024 * 1024)  # past the stop
             head, _, body = received.partition(b"\r\n\r\n")
             if name == "whole":
                 assert head.startswith(b"HTTP/1.1 200") and body == video, head
             else:
                 assert head.startswith(b"HTTP/1.1 206") and body == video[1000:], head
                 assert f"Content-Range: bytes 1000-{len(video) - 1}/{len(video)}".encode() in head
+        assert srv.proc.wait(timeout=30) == 0
     finally:
         srv.stop()
 

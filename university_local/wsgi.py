@@ -8,9 +8,10 @@ import logging
 
 from university_local.app import create_app
 from university_local.core.config import Config
-from university_local.core.files import send_ranges_by_uwsgi
+from university_local.core.files import send_files_by_uwsgi
+from university_local.server import SHUTDOWN_TIMEOUT
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per job run
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # not a line per glyph table of every PDF
-application = send_ranges_by_uwsgi(create_app(Config.from_env()))
+application = send_files_by_uwsgi(create_app(Config.from_env()), stop_seconds=SHUTDOWN_TIMEOUT - 1)

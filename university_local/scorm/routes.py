@@ -149,7 +149,7 @@ def send_file(path: Path, type_: str, identity: str) -> Any:
             start, end = byte_range
             response.set_header("Content-Range", f"bytes {start}-{end}/{size}")
             response.set_header("Content-Length", str(end - start + 1))
-            return WithStatus(206, FileRange(path, start, end - start + 1, size))
+            return WithStatus(206, FileRange.open(path, start, end - start + 1, size))
     response.set_header("Content-Length", str(size))
     return open(path, "rb")  # streamed (wsgi.file_wrapper) and closed by the server
 
