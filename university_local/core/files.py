@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import bottle
+
 CHUNK_BYTES = 256 * 1024
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -114,8 +116,13 @@ def send_files_by_uwsgi(app: WSGIApp, stop_seconds: float) -> WSGIApp:
     sends = Sends()
     uwsgi.atexit = lambda: sends.wait(stop_seconds)
 
-    def as_range(f: Any, *args: Any) -> FileRange:  # in place of the server's wsgi.file_wrapper
-        return f if isinstance(f, FileRange) else FileRange.rest_of(f)
+    def as_range(f: Any, *args: Any) -> Any:  # in place of the server's wsgi.file_wrapper
+        if isinstance(f, FileRange):
+            return f
+        try:
+            return FileRange.rest_of(f)
+        except (AttributeError, OSError):  # no descriptor to send from: the request thread reads it
+            return bottle.WSGIFileWrapper(f)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         environ["wsgi.file_wrapper"] = as_range
