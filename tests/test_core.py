@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -150,6 +151,47 @@ def test_group_commit_keeps_each_transaction_atomic_and_durable(store: Store) ->
     assert sorted(errors) == sorted(n for i in range(12) for n in range(i * 1000, i * 1000 + 50) if n % 7 == 0)
     assert store._open_batch - 1 < 12 * 50  # commits were shared
     assert store.write("INSERT INTO t VALUES (?) RETURNING n", (99999,))[0]["n"] == 99999
+
+
+def test_a_full_disk_that_rolls_back_a_shared_commit_fails_every_transaction_in_it(store: Store) -> None:
+    """SQLite answers some storage errors (a full disk, a failed write) by rolling back the whole
+    transaction, and with group commit that holds other requests' finished transactions. None
+    of them may then report success: here the one already waiting to commit the batch."""
+    store.db.execute("CREATE TABLE t (n INTEGER, data BLOB)")
+    writer = store._writer_db().conn
+    writer.execute(f"PRAGMA max_page_count = {writer.execute('PRAGMA page_count').fetchone()[0] + 2}")
+    failures: dict[str, BaseException] = {}
+
+    def large_write() -> None:
+        try:
+            with store.transaction() as db:
+                # Wait until the first transaction is the one committing this batch, so that the
+                # disk fills up while it waits for the lock (internals: the interleaving is the test).
+                deadline = time.monotonic() + 10
+                while not store._committing and time.monotonic() < deadline:
+                    time.sleep(0.001)
+                db.execute("INSERT INTO t VALUES (2, zeroblob(100000))")  # more than the disk has left
+        except sqlite3.Error as exc:
+            failures["large"] = exc
+
+    second = threading.Thread(target=large_write)
+    try:
+        with store.transaction() as db:
+            db.execute("INSERT INTO t VALUES (1, NULL)")
+            second.start()
+            while not store._arriving:  # the second waits for the lock, so it joins this batch
+                time.sleep(0.001)
+    except sqlite3.Error as exc:
+        failures["small"] = exc
+    second.join()
+    writer.execute("PRAGMA max_page_count = 1073741823")
+
+    assert failures["large"].sqlite_errorcode == sqlite3.SQLITE_FULL
+    assert Store(store.path).db.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0  # nothing was saved
+    assert failures["small"].sqlite_errorcode == sqlite3.SQLITE_FULL  # so the API answers 503 storage_full
+    with store.transaction() as db:
+        db.execute("INSERT INTO t VALUES (3, NULL)")
+    assert Store(store.path).db.execute("SELECT n FROM t").fetchall() == [(3,)]
 
 
 # Adds to named counters; a negative amount is refused by the statement's condition.

@@ -298,13 +298,18 @@ class Store:
         with self._commit:
             self._committing = False
             if error is None:
-                self._durable = committing
+                self._durable = max(self._durable, committing)
                 self.generation += 1
             else:
                 self._record_failure(committing, error)
             self._commit.notify_all()
+            # While this thread waited for the lock, another transaction's error may have rolled
+            # back the shared transaction, and this thread's batch with it (_fail_open_batch).
+            lost = self._failures.get(batch)
         if error is not None:
             raise error
+        if lost is not None:
+            raise lost
 
     def _arrive(self) -> None:
         with self._commit:
