@@ -181,3 +181,82 @@ def test_a_disk_that_refuses_writes_answers_503_and_loses_nothing(tmp_path) -> N
         srv.stop()
     with sqlite3.connect(tmp_path / "university.sqlite3") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_disk_that_fails_under_load_loses_no_acknowledged_write(tmp_path) -> None:
+    """Learners keep saving while the disk refuses writes for moments at a time: every write is
+    answered 2xx or a 503 that says to send it again, and every 2xx is on disk afterwards, whether
+    it went through the writer process (positions) or a shared group commit (completions)."""
+    srv = start_server(tmp_path, {"UNIVERSITY_LOCAL_RATE_LIMITS": "off"})
+    try:
+        tenant = make_tenant(srv)
+        api = tenant.secret
+        learners, lessons = 30, 6  # enough pairs that a pair's last acknowledged write often meets a fault
+        course, made = _setup(api, learners, lessons)
+        assert api.patch(f"/lessons/{made[0]['id']}/progress", {"user_id": "p0", "position": 1}).status_code == 200
+        pids = _process_tree(srv.proc.pid)  # with the writer process, started by that update
+        acknowledged: dict[tuple[str, str], int] = {}
+        completed: set[tuple[str, str]] = set()
+        refused: list[str] = []
+        unexpected: list[str] = []
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def learner(n: int) -> None:
+            rng = random.Random(n)
+            client = tenant.with_key(api.key).http
+            step = 0
+            while not stop.is_set():
+                step += 1
+                user, lesson = f"p{rng.randrange(learners)}", made[rng.randrange(lessons)]["id"]
+                seconds = step * 100 + n  # grows, and tells the threads apart
+                completing = rng.random() < 0.1
+                if completing:
+                    response = client.post(f"/lessons/{lesson}/complete", json={"user_id": user, "time_spent_seconds": seconds})
+                else:
+                    response = client.patch(f"/lessons/{lesson}/progress",
+                                            json={"user_id": user, "time_spent_seconds": seconds, "position": step})
+                with lock:
+                    if response.status_code == 200:
+                        acknowledged[(user, lesson)] = max(acknowledged.get((user, lesson), 0), seconds)
+                        if completing:
+                            completed.add((user, lesson))
+                    elif response.status_code == 503 and error_of(response)["code"] in {"storage_full", "storage_unavailable"}:
+                        refused.append(error_of(response)["code"])
+                    else:
+                        unexpected.append(f"{response.status_code} {response.text}")
+
+        threads = [threading.Thread(target=learner, args=(n,)) for n in range(12)]
+        for t in threads:
+            t.start()
+        try:
+            for _ in range(4):
+                time.sleep(0.4)
+                _limit_file_size(pids, 1)
+                time.sleep(0.4)
+                _limit_file_size(pids, resource.RLIM_INFINITY)
+            time.sleep(0.4)
+        finally:
+            _limit_file_size(pids, resource.RLIM_INFINITY)
+            stop.set()
+            for t in threads:
+                t.join()
+
+        assert unexpected == []
+        assert refused and len(acknowledged) > 20  # the disk did refuse, and the learners did save
+        for (user, lesson), seconds in acknowledged.items():
+            row = srv.store.one("SELECT time_spent_seconds, completed_at FROM lesson_progress WHERE app_id = ? "
+                                "AND user_id = ? AND lesson_id = ?", (tenant.app_id, user, lesson))
+            assert row is not None and row["time_spent_seconds"] >= seconds, (user, lesson, seconds)
+            assert (user, lesson) not in completed or row["completed_at"] is not None, (user, lesson)
+        events = srv.store.scalar("SELECT COUNT(*) FROM events WHERE app_id = ? AND event_type = 'lesson.completed'",
+                                  (tenant.app_id,))
+        completions = srv.store.scalar("SELECT COUNT(*) FROM lesson_progress WHERE app_id = ? "
+                                       "AND completed_at IS NOT NULL", (tenant.app_id,))
+        assert events == completions  # a refused completion left no event behind, a saved one left one
+        assert api.get(f"/progress/{course['id']}/users/p0").status_code == 200
+        assert srv.proc.poll() is None
+    finally:
+        srv.stop()
+    with sqlite3.connect(tmp_path / "university.sqlite3") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
