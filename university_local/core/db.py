@@ -267,16 +267,24 @@ class Store:
         return cursor.execute(sql, params).fetchall()
 
     def _wait_until_durable(self, batch: int) -> None:
-        with self._commit:
-            while True:
-                if batch in self._failures:
-                    raise self._failures[batch]
-                if self._durable >= batch:
-                    return
-                if not self._committing:
-                    self._committing = True
-                    break
-                self._commit.wait()
+        """Return once `batch` is on disk, or raise what lost it. Only the record of the batch
+        itself answers: another transaction's error may roll back the shared transaction, and
+        the batch with it, while this thread is the one committing (_fail_open_batch)."""
+        while True:
+            with self._commit:
+                while True:
+                    if batch in self._failures:
+                        raise self._failures[batch]
+                    if self._durable >= batch:
+                        return
+                    if not self._committing:
+                        self._committing = True
+                        break
+                    self._commit.wait()
+            self._commit_open_batch()
+
+    def _commit_open_batch(self) -> None:
+        """Commit every transaction released so far, as one batch, and record the outcome."""
         # Let writers already waiting for the lock join this commit (for at most COMMIT_DELAY):
         # one fsync for all of them instead of one each.
         deadline = time.monotonic() + COMMIT_DELAY
@@ -303,13 +311,6 @@ class Store:
             else:
                 self._record_failure(committing, error)
             self._commit.notify_all()
-            # While this thread waited for the lock, another transaction's error may have rolled
-            # back the shared transaction, and this thread's batch with it (_fail_open_batch).
-            lost = self._failures.get(batch)
-        if error is not None:
-            raise error
-        if lost is not None:
-            raise lost
 
     def _arrive(self) -> None:
         with self._commit:
