@@ -179,8 +179,9 @@ def test_a_full_disk_that_rolls_back_a_shared_commit_fails_every_transaction_in_
         with store.transaction() as db:
             db.execute("INSERT INTO t VALUES (1, NULL)")
             second.start()
-            while not store._arriving:  # the second waits for the lock, so it joins this batch
-                time.sleep(0.001)
+            deadline = time.monotonic() + 10
+            while not store._arriving and time.monotonic() < deadline:  # the second waits for the lock,
+                time.sleep(0.001)  # so it joins this batch
     except sqlite3.Error as exc:
         failures["small"] = exc
     second.join()
@@ -188,6 +189,7 @@ def test_a_full_disk_that_rolls_back_a_shared_commit_fails_every_transaction_in_
 
     assert failures["large"].sqlite_errorcode == sqlite3.SQLITE_FULL
     assert Store(store.path).db.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0  # nothing was saved
+    assert "small" in failures, "the first transaction reported success, and its write is gone"
     assert failures["small"].sqlite_errorcode == sqlite3.SQLITE_FULL  # so the API answers 503 storage_full
     with store.transaction() as db:
         db.execute("INSERT INTO t VALUES (3, NULL)")
