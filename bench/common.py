@@ -150,7 +150,7 @@ def print_table(results: list[WrkResult], baseline: WrkResult) -> None:
           f"{'steal':>6}")
     for r in results:
         share = 100 * r.requests_per_sec / baseline.requests_per_sec
-        print(f"{r.label:<40} {r.requests_per_sec:>9.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {share:>9.0f}% "
+        print(f"{r.label:<40} {r.requests_per_sec:>9.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {share:>9.1f}% "
               f"{r.non_2xx + r.errors:>8} {steal_text(r):>6}")
 
 
