@@ -2,9 +2,10 @@
 
 A request thread that writes a large file to a learner on weak Wi-Fi is a thread no other
 request can use until the last byte has left: eight learners opening a SCORM lesson's 20 MB
-video at 2 MB/s each held all eight threads the server then had, and every other request, a progress save included,
-waited the ten seconds their downloads took. Under `university-local serve`, uWSGI's offload
-thread (an event loop in C) sends files instead, and the request thread is free at once.
+video at 2 MB/s each held all eight threads the server then had, and every other request, a
+progress save included, waited the ten seconds their downloads took. Under `university-local
+serve`, uWSGI's offload thread (an event loop in C) sends files instead, and the request thread
+is free at once.
 
 A handler returns an open file for a whole file, or a `FileRange` for part of one (a Range
 request). `send_files_by_uwsgi` takes the place of the server's `wsgi.file_wrapper` and hands
