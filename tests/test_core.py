@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import eventually
 from university_local.core import ordering
 from university_local.core.connection import sqlite_error
 from university_local.core.db import BatchedWrite, Store
@@ -167,9 +167,7 @@ def test_a_full_disk_that_rolls_back_a_shared_commit_fails_every_transaction_in_
             with store.transaction() as db:
                 # Wait until the first transaction is the one committing this batch, so that the
                 # disk fills up while it waits for the lock (internals: the interleaving is the test).
-                deadline = time.monotonic() + 10
-                while not store._committing and time.monotonic() < deadline:
-                    time.sleep(0.001)
+                eventually(lambda: store._committing, timeout=10, interval=0.001)
                 db.execute("INSERT INTO t VALUES (2, zeroblob(100000))")  # more than the disk has left
         except sqlite3.Error as exc:
             failures["large"] = exc
@@ -179,9 +177,8 @@ def test_a_full_disk_that_rolls_back_a_shared_commit_fails_every_transaction_in_
         with store.transaction() as db:
             db.execute("INSERT INTO t VALUES (1, NULL)")
             second.start()
-            deadline = time.monotonic() + 10
-            while not store._arriving and time.monotonic() < deadline:  # the second waits for the lock,
-                time.sleep(0.001)  # so it joins this batch
+            # the second waits for the lock, so it joins this batch
+            eventually(lambda: store._arriving, timeout=10, interval=0.001)
     except sqlite3.Error as exc:
         failures["small"] = exc
     second.join()
