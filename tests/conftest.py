@@ -101,6 +101,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     srv = start_server(tmp_path_factory.mktemp("server"), {"UNIVERSITY_LOCAL_RATE_LIMITS": "off"})
     yield srv
     srv.stop()
+    # Every statement the server ran took its tenant from the caller's scope (tests/test_scoping.py).
+    assert "UnscopedQuery" not in srv.output(), srv.output()
 
 
 class Api:

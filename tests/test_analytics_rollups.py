@@ -37,7 +37,7 @@ from university_local.modules.models import ModuleCreate
 from university_local.modules.service import create_module
 from university_local.progress import service as progress
 from university_local.tenancy.apps import ensure_app, refresh_utc_offsets
-from university_local.tenancy.models import Tenant
+from university_local.core.scope import Scope, Tenant
 
 LEARNERS = ("ana", "ben", "chi")
 ZONES = ("UTC", "America/Sao_Paulo", "Pacific/Auckland", "Asia/Kolkata", "Europe/London")
@@ -78,12 +78,13 @@ def test_rollups_equal_a_recomputation(store: Store, ops: list[tuple[Any, ...]],
     tenant = Tenant(f"rollups-{next(_apps)}", "test")
     ensure_app(store, tenant.app_id)
     zone = rollups.set_time_zone(store, tenant.app_id, "UTC")
-    course = create_course(store, tenant, CourseCreate(title="Tides", status="published"))
-    module = create_module(store, tenant, course["id"], ModuleCreate(title="One"))
-    lessons = [create_lesson(store, tenant, module["id"], LessonCreate(
+    db = store.scoped(Scope.staff(tenant))
+    course = create_course(db, CourseCreate(title="Tides", status="published"))
+    module = create_module(db, course["id"], ModuleCreate(title="One"))
+    lessons = [create_lesson(db, module["id"], LessonCreate(
         title=f"L{n}", content_type="text", content={"html": "<p>Waves</p>"}))["id"] for n in range(3)]
     for user in LEARNERS:
-        enroll(store, tenant, user, course["id"], None, self_enrollment=False)
+        enroll(db, user, course["id"], None)
 
     held: dict[tuple[str, str], int] = {}  # (learner, lesson) -> seconds, for rows that exist
     done: set[tuple[str, str]] = set()
@@ -95,8 +96,7 @@ def test_rollups_equal_a_recomputation(store: Store, ops: list[tuple[Any, ...]],
         elif op[0] == "write":
             user, lesson, seconds, complete = LEARNERS[op[1]], lessons[op[2]], op[3], op[4]
             try:
-                progress.record(store, tenant, lesson, user, position=None, time_spent_seconds=seconds,
-                                complete=complete, published_only=False)
+                progress.record(db, lesson, user, position=None, time_spent_seconds=seconds, complete=complete)
             except ApiError:
                 continue  # a deleted lesson or a cancelled enrollment: nothing written
             key = (user, lesson)
@@ -110,22 +110,22 @@ def test_rollups_equal_a_recomputation(store: Store, ops: list[tuple[Any, ...]],
                 done.add(key)
         elif op[0] == "reset":
             user = LEARNERS[op[1]]
-            progress.reset(store, tenant, course["id"], user)
+            progress.reset(db, course["id"], user)
             for key in [k for k in held if k[0] == user]:
                 del held[key]
                 done.discard(key)
         elif op[0] == "cancel":
-            enrollment = find_enrollment(store, tenant, LEARNERS[op[1]], course["id"])
+            enrollment = find_enrollment(db, LEARNERS[op[1]], course["id"])
             assert enrollment is not None
-            cancel(store, tenant, enrollment["id"])
+            cancel(db, enrollment["id"])
         elif op[0] == "enroll":
             try:
-                enroll(store, tenant, LEARNERS[op[1]], course["id"], None, self_enrollment=False)
+                enroll(db, LEARNERS[op[1]], course["id"], None)
             except ApiError:
                 pass  # already enrolled
         elif op[0] == "delete_lesson":
             try:
-                delete_lesson(store, tenant, lessons[op[1]])
+                delete_lesson(db, lessons[op[1]])
             except ApiError:
                 pass  # already deleted
         elif op[0] == "catch_up":
@@ -247,7 +247,7 @@ def test_best_quiz_scores_follow_grading_and_regrading(tmp_path: Path) -> None:
     def best() -> float | None:
         return store.scalar("SELECT score FROM quiz_bests WHERE app_id = 'a' AND user_id = 'u' AND quiz_id = 'quiz-1'")
 
-    store._writer_db().conn.execute("PRAGMA foreign_keys = OFF")  # attempts alone, without a quiz row
+    store._writer_connection().execute("PRAGMA foreign_keys = OFF")  # attempts alone, without a quiz row
     with store.transaction() as db:
         db.execute(insert, ("att-1", 1, "graded", 60.0))
         db.execute(insert, ("att-2", 2, "pending_review", 40.0))  # essays not graded yet: not counted
@@ -272,7 +272,7 @@ def test_a_catch_up_ends_while_writes_outpace_it(tmp_path: Path, monkeypatch: py
 
     def log(rows: int) -> None:
         with store.transaction() as db:
-            db.conn.executemany(insert, [(f"u{n % 7}",) for n in range(rows)])
+            db.executemany(insert, [(f"u{n % 7}",) for n in range(rows)])
 
     log(50)
     monkeypatch.setattr(rollups, "BATCH_ROWS", 5)

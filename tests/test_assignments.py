@@ -27,8 +27,8 @@ from tests.conftest import (
     make_tenant,
 )
 from tests.receiver import Receiver
-from university_local.assignments.routes import content_disposition
-from university_local.assignments.uploads import matching_type, safe_filename, sniff
+from university_local.assignments.resources import content_disposition
+from university_local.core.uploads import matching_type, safe_filename, sniff
 
 PAST = "2020-01-01T00:00:00Z"
 FUTURE = "2999-01-01T00:00:00Z"

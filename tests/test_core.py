@@ -18,6 +18,7 @@ from university_local.core.connection import sqlite_error
 from university_local.core.db import BatchedWrite, Store
 from university_local.core.errors import ApiError, storage_error
 from university_local.core.ids import new_id, ulid
+from university_local.core.scope import Scope, Tenant
 
 
 def test_ids_are_prefixed_unique_and_time_sortable() -> None:
@@ -42,6 +43,12 @@ def test_ids_from_many_threads_never_collide() -> None:
     for t in threads:
         t.join()
     assert len(set(found)) == 16000
+
+
+def create(store: Store, ddl: str) -> None:
+    """A table for one test, made like any other write: in a transaction."""
+    with store.transaction() as tx:
+        tx.execute(ddl)
 
 
 @pytest.fixture
@@ -95,38 +102,43 @@ def test_migration_version_is_recorded(store: Store) -> None:
                           st.integers(0, 12), st.integers(0, 12)), max_size=30))
 def test_positions_stay_dense_and_ordered(tmp_path_factory, ops) -> None:
     store = Store(tmp_path_factory.mktemp("ord") / "o.sqlite3")
-    db = store.db
-    db.execute("CREATE TABLE IF NOT EXISTS items (id TEXT PRIMARY KEY, parent TEXT, position INT, deleted_at TEXT)")
+    with store.transaction() as tx:
+        tx.execute("CREATE TABLE IF NOT EXISTS items (id TEXT PRIMARY KEY, app_id TEXT, env TEXT, parent TEXT, "
+                   "position INT, deleted_at TEXT)")
+    db = store.scoped(Scope.staff(Tenant("a", "test")))
+    live = "SELECT id, position FROM items WHERE app_id = :app AND env = :env AND deleted_at IS NULL ORDER BY position"
     model: list[str] = []
     for n, (op, a, b) in enumerate(ops):
-        if op == "add":
-            pos = ordering.open_slot(db, "items", "parent", "p", a or None)
-            db.execute("INSERT INTO items VALUES (?, 'p', ?, NULL)", (f"i{n}", pos))
-            model.insert(pos - 1, f"i{n}")
-        elif op == "move" and model:
-            item = model[a % len(model)]
-            new = ordering.move(db, "items", "parent", "p", item, model.index(item) + 1, max(b, 1))
-            model.remove(item)
-            model.insert(new - 1, item)
-        elif op == "remove" and model:
-            item = model.pop(a % len(model))
-            pos = db.execute("SELECT position FROM items WHERE id = ?", (item,)).fetchone()[0]
-            db.execute("UPDATE items SET deleted_at = 'x' WHERE id = ?", (item,))
-            ordering.close_slot(db, "items", "parent", "p", pos)
-        elif op == "reorder" and model:
-            model = model[a % len(model):] + model[: a % len(model)]
-            ordering.reorder(db, "items", "parent", "p", model, "ids")
-        rows = db.execute("SELECT id, position FROM items WHERE deleted_at IS NULL ORDER BY position").fetchall()
+        with db.transaction():
+            if op == "add":
+                pos = ordering.open_slot(db, "items", "parent", "p", a or None)
+                db.insert("items", {"id": f"i{n}", "parent": "p", "position": pos, "deleted_at": None})
+                model.insert(pos - 1, f"i{n}")
+            elif op == "move" and model:
+                item = model[a % len(model)]
+                new = ordering.move(db, "items", "parent", "p", item, model.index(item) + 1, max(b, 1))
+                model.remove(item)
+                model.insert(new - 1, item)
+            elif op == "remove" and model:
+                item = model.pop(a % len(model))
+                pos = db.scalar("SELECT position FROM items WHERE app_id = :app AND env = :env AND id = :id",
+                                {"id": item})
+                db.update("items", item, {"deleted_at": "x"})
+                ordering.close_slot(db, "items", "parent", "p", pos)
+            elif op == "reorder" and model:
+                model = model[a % len(model):] + model[: a % len(model)]
+                ordering.reorder(db, "items", "parent", "p", model, "ids")
+        rows = db.all(live)
         assert [r[0] for r in rows] == model
         assert [r[1] for r in rows] == list(range(1, len(model) + 1))
-    with pytest.raises(ApiError):
+    with pytest.raises(ApiError), db.transaction():
         ordering.reorder(db, "items", "parent", "p", model + ["ghost"], "ids")
     store.close()
 
 
 def test_group_commit_keeps_each_transaction_atomic_and_durable(store: Store) -> None:
     """Many threads write at once: failures roll back alone, every success is committed."""
-    store.db.execute("CREATE TABLE t (n INTEGER)")
+    create(store, "CREATE TABLE t (n INTEGER)")
     errors: list[int] = []
 
     def work(start: int) -> None:
@@ -145,20 +157,21 @@ def test_group_commit_keeps_each_transaction_atomic_and_durable(store: Store) ->
         t.start()
     for t in threads:
         t.join()
-    rows = {r[0] for r in Store(store.path).db.execute("SELECT n FROM t").fetchall()}  # a fresh connection
+    rows = {r[0] for r in Store(store.path).connection.execute("SELECT n FROM t").fetchall()}  # a fresh connection
     expected = {n for i in range(12) for n in range(i * 1000, i * 1000 + 50) if n % 7}
     assert rows == expected | {-n for n in expected}
     assert sorted(errors) == sorted(n for i in range(12) for n in range(i * 1000, i * 1000 + 50) if n % 7 == 0)
     assert store._open_batch - 1 < 12 * 50  # commits were shared
-    assert store.write("INSERT INTO t VALUES (?) RETURNING n", (99999,))[0]["n"] == 99999
+    with store.transaction() as tx:
+        assert tx.execute("INSERT INTO t VALUES (?) RETURNING n", (99999,)).fetchone()["n"] == 99999
 
 
 def test_a_full_disk_that_rolls_back_a_shared_commit_fails_every_transaction_in_it(store: Store) -> None:
     """SQLite answers some storage errors (a full disk, a failed write) by rolling back the whole
     transaction, and with group commit that holds other requests' finished transactions. None
     of them may then report success: here the one already waiting to commit the batch."""
-    store.db.execute("CREATE TABLE t (n INTEGER, data BLOB)")
-    writer = store._writer_db().conn
+    create(store, "CREATE TABLE t (n INTEGER, data BLOB)")
+    writer = store._writer_connection()
     writer.execute(f"PRAGMA max_page_count = {writer.execute('PRAGMA page_count').fetchone()[0] + 2}")
     failures: dict[str, BaseException] = {}
 
@@ -185,12 +198,12 @@ def test_a_full_disk_that_rolls_back_a_shared_commit_fails_every_transaction_in_
     writer.execute("PRAGMA max_page_count = 1073741823")
 
     assert failures["large"].sqlite_errorcode == sqlite3.SQLITE_FULL
-    assert Store(store.path).db.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0  # nothing was saved
+    assert Store(store.path).connection.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0  # nothing was saved
     assert "small" in failures, "the first transaction reported success, and its write is gone"
     assert failures["small"].sqlite_errorcode == sqlite3.SQLITE_FULL  # so the API answers 503 storage_full
     with store.transaction() as db:
         db.execute("INSERT INTO t VALUES (3, NULL)")
-    assert Store(store.path).db.execute("SELECT n FROM t").fetchall() == [(3,)]
+    assert Store(store.path).connection.execute("SELECT n FROM t").fetchall() == [(3,)]
 
 
 # Adds to named counters; a negative amount is refused by the statement's condition.
@@ -205,7 +218,7 @@ def test_batched_writes_apply_once_each_and_see_their_own_write(store: Store) ->
     """Threads add to a few counters at once. Every add applies exactly once, the writer shares
     statements and commits between them, and each caller sees the total its own add made: no two
     adds to one counter see the same total, which they would if they had shared a statement."""
-    store.db.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, total INTEGER NOT NULL CHECK (total < 1000000))")
+    create(store, "CREATE TABLE counters (name TEXT PRIMARY KEY, total INTEGER NOT NULL CHECK (total < 1000000))")
     seen: dict[str, list[int]] = {name: [] for name in "abc"}
     sent: dict[str, int] = dict.fromkeys("abc", 0)
     failures: list[BaseException] = []
@@ -235,7 +248,7 @@ def test_batched_writes_apply_once_each_and_see_their_own_write(store: Store) ->
         t.start()
     for t in threads:
         t.join()
-    totals = dict(Store(store.path).db.execute("SELECT name, total FROM counters").fetchall())
+    totals = dict(Store(store.path).connection.execute("SELECT name, total FROM counters").fetchall())
     assert totals == sent
     for name, outcomes in seen.items():
         assert len(outcomes) == len(set(outcomes)) and max(outcomes) == sent[name]
@@ -244,7 +257,7 @@ def test_batched_writes_apply_once_each_and_see_their_own_write(store: Store) ->
 
 
 def test_batched_write_inside_a_transaction_is_part_of_it(store: Store) -> None:
-    store.db.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, total INTEGER NOT NULL)")
+    create(store, "CREATE TABLE counters (name TEXT PRIMARY KEY, total INTEGER NOT NULL)")
     with pytest.raises(ValueError):
         with store.transaction():
             assert store.write_batched(_ADD, {"name": "a", "add": 5}, key=("a",)) == {"name": "a", "total": 5}

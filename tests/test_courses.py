@@ -94,11 +94,12 @@ def test_pagination_edges(api: Api) -> None:
 
 
 def test_include_modules_lessons_and_instructor(api: Api, tenant: Tenant, server) -> None:
-    from university_local.tenancy.models import Tenant as TenantKey
+    from university_local.core.scope import Scope
+    from university_local.core.scope import Tenant as TenantKey
     from university_local.users.service import upsert_user
 
     store = server.store
-    upsert_user(store, TenantKey(tenant.app_id, "test"), "user-ada", "Ada Lovelace", "instructor")
+    upsert_user(store.scoped(Scope.staff(TenantKey(tenant.app_id, "test"))), "user-ada", "Ada Lovelace", "instructor")
     store.close()
     course = api.course(title="Engines", instructor_id="user-ada")
     m1 = api.module(course["id"], title="One")

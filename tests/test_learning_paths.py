@@ -9,7 +9,8 @@ import httpx
 
 from tests.conftest import Api, Tenant, Timeline, error_of, make_tenant
 from university_local.learning_paths.service import completed_paths
-from university_local.tenancy.models import Tenant as StoreTenant
+from university_local.core.scope import Scope
+from university_local.core.scope import Tenant as StoreTenant
 
 ATTRIBUTES = {"title", "description", "status", "total_courses", "total_duration_hours", "courses",
               "certificate_id", "created_at", "updated_at"}
@@ -469,7 +470,7 @@ def test_completed_paths(timeline: Timeline) -> None:
     other = make_path(api, courses=[entry(b["id"])], status="published", certificate_id=template(api))
 
     def paths(user_id: str, course_id: str) -> list[str]:
-        return [row["id"] for row in completed_paths(store, tenant, user_id, course_id)]
+        return [row["id"] for row in completed_paths(store.scoped(Scope.staff(tenant)), user_id, course_id)]
 
     assert enroll(learner, "amy", a["id"]).status_code == 201
     complete(learner, "amy", a["lessons"][0])
@@ -485,8 +486,8 @@ def test_completed_paths(timeline: Timeline) -> None:
     complete(learner, "amy", extra["lessons"][0])
     assert paths("amy", extra["id"]) == []
     # Another tenant's learner with the same id has completed nothing here.
-    assert completed_paths(store, StoreTenant("clock-app", "live"), "amy", b["id"]) == []
-    rows = completed_paths(store, tenant, "amy", b["id"])
+    assert completed_paths(store.scoped(Scope.staff(StoreTenant("clock-app", "live"))), "amy", b["id"]) == []
+    rows = completed_paths(store.scoped(Scope.staff(tenant)), "amy", b["id"])
     assert rows[0]["certificate_id"] == certified["attributes"]["certificate_id"] and rows[0]["title"] == "A path"
 
 

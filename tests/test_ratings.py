@@ -13,7 +13,8 @@ import pytest
 from tests.conftest import Api, ServerProcess, Tenant, Timeline, error_of, make_tenant
 from university_local.core.clock import to_iso
 from university_local.ratings.service import rating_summary
-from university_local.tenancy.models import Tenant as StoreTenant
+from university_local.core.scope import Scope
+from university_local.core.scope import Tenant as StoreTenant
 
 ZERO = {"5": 0, "4": 0, "3": 0, "2": 0, "1": 0}
 
@@ -261,7 +262,7 @@ def test_rating_summary_over_a_period(timeline: Timeline) -> None:
     assert same.status_code == 200 and same.json()["data"]["attributes"]["updated_at"] == at(2)
 
     def summary(since: str | None = None, until: str | None = None) -> dict[str, Any]:
-        return rating_summary(store, tenant, course_id, since=since, until=until)
+        return rating_summary(store.scoped(Scope.staff(tenant)), course_id, since=since, until=until)
 
     # All of them: 2 + 3 + 4 = 9 over 3 = 3.0.
     assert summary() == {"average": 3.0, "count": 3, "distribution": {**ZERO, "4": 1, "3": 1, "2": 1}}
@@ -273,5 +274,5 @@ def test_rating_summary_over_a_period(timeline: Timeline) -> None:
     assert summary(at(3)) == {"average": 2.0, "count": 1, "distribution": {**ZERO, "2": 1}}
     assert summary(at(1), at(2))["count"] == 1 and summary(at(1), at(1))["count"] == 0
     # Another tenant asking about the same course id sees nothing; so does an unknown course.
-    assert rating_summary(store, StoreTenant("clock-app", "live"), course_id)["count"] == 0
-    assert rating_summary(store, tenant, "course-nope") == {"average": None, "count": 0, "distribution": ZERO}
+    assert rating_summary(store.scoped(Scope.staff(StoreTenant("clock-app", "live"))), course_id)["count"] == 0
+    assert rating_summary(store.scoped(Scope.staff(tenant)), "course-nope") == {"average": None, "count": 0, "distribution": ZERO}

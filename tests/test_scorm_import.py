@@ -29,8 +29,8 @@ from tests.conftest import Api, ServerProcess, Tenant, error_of, make_tenant, ru
 from university_local.core.db import loads
 from university_local.core.errors import ApiError
 from university_local.scorm import service
-from university_local.scorm.routes import parse_range
-from university_local.tenancy import models as tenancy
+from university_local.core.files import parse_range
+from university_local.core.scope import Scope, Tenant as TenantKey
 
 FIXTURES = SHARED_FIXTURES / "scorm"
 JQUERY = "https://ajax.googleapis.com/ajax/libs/jquery/1.4.3/jquery.min.js"
@@ -516,17 +516,18 @@ def test_python_interface_for_the_runtime(api: Api, tenant: Tenant, server: Serv
     first = imported(api, scorm_zips.package(), **where)
     lesson_id = first["attributes"]["lesson_id"]
     second = imported(api, scorm_zips.package({"v2.html": "2"}), lesson_id=lesson_id)
-    store, me = server.store, tenancy.Tenant(tenant.app_id, "test")
+    store = server.store
+    me = store.scoped(Scope.staff(TenantKey(tenant.app_id, "test")))
     try:
-        row = service.get_package(store, me, first["id"])
+        row = service.get_package(me, first["id"])
         assert (row["id"], row["lesson_id"], row["package_version"]) == (first["id"], lesson_id, 1)
         assert loads(row["manifest"]) == first["attributes"]["manifest"]
         with pytest.raises(ApiError) as caught:
-            service.get_package(store, tenancy.Tenant("someone-else", "test"), first["id"])
+            service.get_package(store.scoped(Scope.staff(TenantKey("someone-else", "test"))), first["id"])
         assert caught.value.errors[0]["code"] == "scorm_package_not_found"
-        current = service.package_for_lesson(store, me, lesson_id)
+        current = service.package_for_lesson(me, lesson_id)
         assert current is not None and current["id"] == second["id"]
-        assert service.package_for_lesson(store, me, "lesson-none") is None
+        assert service.package_for_lesson(me, "lesson-none") is None
         assert service.package_dir(store, first["id"]) == server.data_dir / "scorm" / first["id"]
         assert (service.package_dir(store, first["id"]) / "index.html").is_file()
         assert service.content_url(first["id"], "a/b.html?x=1") == f"/scorm/content/{first['id']}/a/b.html?x=1"
@@ -534,7 +535,7 @@ def test_python_interface_for_the_runtime(api: Api, tenant: Tenant, server: Serv
         old_content = {**api.get(f"/lessons/{lesson_id}").json()["data"]["attributes"]["content"],
                        "package_id": first["id"], "package_version": 1}
         assert api.update(f"/lessons/{lesson_id}", "lesson", content=old_content).status_code == 200
-        current = service.package_for_lesson(store, me, lesson_id)
+        current = service.package_for_lesson(me, lesson_id)
         assert current is not None and current["id"] == first["id"]
         listed = api.get("/scorm/packages", params={"lesson_id": lesson_id}).json()["data"]
         assert [(p["attributes"]["package_version"], p["attributes"]["current"]) for p in listed] == [(2, False), (1, True)]

@@ -30,7 +30,8 @@ _RAISE = BatchedWrite(
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     s = Store(tmp_path / "t.sqlite3")
-    s.db.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, total INTEGER NOT NULL)")
+    with s.transaction() as tx:
+        tx.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, total INTEGER NOT NULL)")
     yield s
     s.close()
 
@@ -79,7 +80,8 @@ import sys, time
 from university_local.core.db import Store
 from tests.test_writer_process import _RAISE
 store = Store({str(tmp_path / "t.sqlite3")!r})
-store.db.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, total INTEGER NOT NULL)")
+with store.transaction() as tx:
+    tx.execute("CREATE TABLE counters (name TEXT PRIMARY KEY, total INTEGER NOT NULL)")
 store.write_batched(_RAISE, {{"name": "a", "total": 1}}, key=("a",))
 print(store.writer_process.pid, flush=True)
 time.sleep(60)

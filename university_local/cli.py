@@ -10,8 +10,9 @@ from pathlib import Path
 
 from university_local import __version__
 from university_local.core.config import Config
-from university_local.core.db import Store
+from university_local.core.db import Db, Store
 from university_local.core.ratelimit import parse_limits
+from university_local.core.scope import Environment, Scope, Tenant
 from university_local.tenancy import apps, keys
 from university_local.tenancy.models import ENV_NAMES
 
@@ -151,6 +152,12 @@ def _store(config: Config) -> Store:
     return store
 
 
+def _staff(config: Config, app_id: str, env: Environment) -> Db:
+    """The handle of an organisation's records in one environment, as its staff see them (the CLI
+    is run by whoever administers the machine)."""
+    return _store(config).scoped(Scope.staff(Tenant(app_id, env)))
+
+
 def _migrate(args: argparse.Namespace, config: Config) -> None:
     print(f"{config.database_path}: schema version {_store(config).migrate()}")
 
@@ -225,19 +232,20 @@ def _embed_hosts(args: argparse.Namespace, config: Config) -> None:
 
 
 def _users_import(args: argparse.Namespace, config: Config) -> None:
+    from dataclasses import asdict
+
     from university_local.core.errors import ApiError
-    from university_local.tenancy.models import Tenant
     from university_local.users.service import import_roster
 
     text = sys.stdin.read() if args.csv == "-" else Path(args.csv).read_text(encoding="utf-8")
-    store = _store(config)
-    apps.ensure_app(store, args.app)
+    db = _staff(config, args.app, args.env)
+    apps.ensure_app(db.site, args.app)
     try:
-        result = import_roster(store, Tenant(args.app, args.env), text)
+        result = import_roster(db, text)
     except ApiError as err:
         raise ValueError(err.errors[0]["detail"]) from None
-    print(json.dumps(result, indent=2))
-    if result["errors"]:
+    print(json.dumps(asdict(result), indent=2))
+    if result.errors:
         sys.exit(1)
 
 
@@ -265,9 +273,13 @@ def _analytics_rebuild(args: argparse.Namespace, config: Config) -> None:
 
 
 def _certificates_public_key(args: argparse.Namespace, config: Config) -> None:
-    from university_local.certificates.service import key_document
+    from university_local.certificates.resources import key_document
+    from university_local.certificates.service import key_of, site_code
+    from university_local.core.site import site_id
 
-    print(json.dumps(key_document(_store(config)), indent=2))
+    store = _store(config)
+    key = key_of(store)
+    print(json.dumps(key_document(site_id(store), key, site_code(key)), indent=2))
 
 
 def _certificates_verify(args: argparse.Namespace, config: Config) -> None:
@@ -295,19 +307,18 @@ def _scorm_import(args: argparse.Namespace, config: Config) -> None:
 
     from university_local.core.errors import ApiError
     from university_local.scorm import service
-    from university_local.tenancy.models import Tenant
+    from university_local.scorm.resources import package_resource
 
     path = Path(args.file)
     if not path.is_file():
         raise ValueError(f"{path}: no such file")
-    store = _store(config)
     try:
-        row = service.import_package(store, Tenant(args.app, args.env), path, course_id=args.course,
+        row = service.import_package(_staff(config, args.app, args.env), path, course_id=args.course,
                                      module_id=args.module, lesson_id=args.lesson, title=args.title)
     except ApiError as err:
         print(orjson.dumps(err.body(), option=orjson.OPT_INDENT_2).decode(), file=sys.stderr)
         sys.exit(1)
-    print(orjson.dumps({"data": service.package_resource(row)}, option=orjson.OPT_INDENT_2).decode())
+    print(orjson.dumps({"data": package_resource(row)}, option=orjson.OPT_INDENT_2).decode())
 
 
 def _report_course(args: argparse.Namespace, config: Config) -> None:
@@ -319,14 +330,13 @@ def _report_course(args: argparse.Namespace, config: Config) -> None:
     from university_local.core.errors import ApiError
     from university_local.reports.models import ReportQuery
     from university_local.reports.service import course_report
-    from university_local.tenancy.models import Tenant
 
     try:
         query = ReportQuery(format=args.format, include=args.include)
     except ValidationError as exc:
         raise ValueError(exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")) from None
     try:
-        report = course_report(_store(config), Tenant(args.app, args.env), args.course_id, fmt=query.format,
+        report = course_report(_staff(config, args.app, args.env), args.course_id, fmt=query.format,
                                include=query.groups)
     except ApiError as err:
         raise ValueError(err.errors[0]["detail"]) from None

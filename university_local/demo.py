@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from university_local.core.db import Store
+from university_local.core.db import Db, Store
+from university_local.core.scope import Environment, Scope, Tenant
 from university_local.courses.models import CourseCreate
 from university_local.courses.service import create_course
 from university_local.enrollments.service import enroll
@@ -21,7 +22,6 @@ from university_local.modules.models import ModuleCreate
 from university_local.modules.service import create_module
 from university_local.tenancy.apps import ensure_app
 from university_local.tenancy.keys import create_key, revoke_labelled
-from university_local.tenancy.models import Tenant
 from university_local.users.models import UserCreate
 from university_local.users.service import create_user, upsert_user
 
@@ -36,37 +36,38 @@ def load_demo(store: Store, path: Path = DEMO_FILE) -> dict[str, Any]:
     ensure_app(store, app_id, spec["app"]["name"])
     revoke_labelled(store, app_id, DEMO_LABEL)
     result: dict[str, Any] = {"app_id": app_id, "courses": {}, "keys": {}}
-    for env in ("test", "live"):
-        tenant = Tenant(app_id, env)
-        result["courses"][env] = _ensure_course(store, tenant, spec)
+    environments: tuple[Environment, ...] = ("test", "live")
+    for env in environments:
+        result["courses"][env] = _ensure_course(store.scoped(Scope.staff(Tenant(app_id, env))), spec)
         for key_type in ("secret", "publishable"):
             key, _ = create_key(store, app_id, env, key_type, label=DEMO_LABEL)
             result["keys"][f"{key_type}_{env}"] = key
     return result
 
 
-def _ensure_course(store: Store, tenant: Tenant, spec: dict[str, Any]) -> str:
-    existing = store.scalar(
-        "SELECT id FROM courses WHERE app_id = ? AND env = ? AND title = ? AND deleted_at IS NULL",
-        (tenant.app_id, tenant.env, spec["course"]["title"]),
+def _ensure_course(db: Db, spec: dict[str, Any]) -> str:
+    existing: str | None = db.scalar(
+        "SELECT id FROM courses WHERE app_id = :app AND env = :env AND title = :title AND deleted_at IS NULL",
+        {"title": spec["course"]["title"]},
     )
     if existing:
         return existing
     instructor = spec["instructor"]
-    with store.transaction():
-        upsert_user(store, tenant, instructor["id"], instructor["display_name"], "instructor", instructor["email"])
+    with db.transaction():
+        upsert_user(db, instructor["id"], instructor["display_name"], "instructor", instructor["email"])
         course = create_course(
-            store, tenant, CourseCreate.model_validate_json(json.dumps({**spec["course"], "instructor_id": instructor["id"]}))
+            db, CourseCreate.model_validate_json(json.dumps({**spec["course"], "instructor_id": instructor["id"]}))
         )
         for module_spec in spec["modules"]:
             lessons = module_spec["lessons"]
             module = create_module(
-                store, tenant, course["id"],
+                db, course["id"],
                 ModuleCreate.model_validate_json(json.dumps({k: v for k, v in module_spec.items() if k != "lessons"})),
             )
             for lesson in lessons:
-                create_lesson(store, tenant, module["id"], LessonCreate.model_validate_json(json.dumps(lesson)))
+                create_lesson(db, module["id"], LessonCreate.model_validate_json(json.dumps(lesson)))
         for learner in spec.get("learners", []):
-            create_user(store, tenant, UserCreate.model_validate_json(json.dumps(learner)))
-            enroll(store, tenant, learner["id"], course["id"], None, self_enrollment=False)
-    return course["id"]
+            create_user(db, UserCreate.model_validate_json(json.dumps(learner)))
+            enroll(db, learner["id"], course["id"], None)
+    course_id: str = course["id"]
+    return course_id

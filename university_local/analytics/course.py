@@ -34,11 +34,11 @@ from university_local.analytics.periods import (
     local_day,
     window,
 )
+from university_local.analytics.rollups import catch_up
 from university_local.core.clock import to_iso, utcnow
-from university_local.core.db import Store
+from university_local.core.db import Db
 from university_local.courses.service import get_course
 from university_local.ratings.service import rating_summary
-from university_local.tenancy.models import Tenant
 
 DROP_OFF_QUIET_DAYS = 14
 DROP_OFF_LESSONS = 5
@@ -48,40 +48,43 @@ EARLIEST = "0000-01-01"
 _COURSE_ENROLLMENTS = "course_id = :course AND +app_id = :app AND +env = :env"
 
 
-def course_analytics(store: Store, tenant: Tenant, course_id: str, query: CourseAnalyticsQuery) -> dict[str, Any]:
-    course = get_course(store, tenant, course_id, published_only=False)
-    span = window(store, tenant, query.period)
-    first_day = span.first_day() or _first_day(store, tenant, course_id, course["created_at"], span)
-    context = {"app": tenant.app_id, "env": tenant.env, "course": course_id,
-               "first_day": first_day, "last_day": span.last_day(),
+def course_analytics(db: Db, course_id: str, query: CourseAnalyticsQuery) -> dict[str, Any]:
+    """The `data` of the course analytics document (see the module docstring for each figure);
+    activity logged a moment before is folded first."""
+    catch_up(db.site)
+    course = get_course(db, course_id)
+    span = window(db, query.period)
+    first_day = span.first_day() or _first_day(db, course_id, course["created_at"], span)
+    context = {"course": course_id, "first_day": first_day, "last_day": span.last_day(),
                "start": span.utc_start() or EARLIEST, "end": span.utc_end()}
     # The course's days in the period, read once: the engagement figures and the timeline share them.
-    context["daily"] = {row["day"]: row for row in store.all(
+    context["daily"] = {row["day"]: row for row in db.all(
         "SELECT day, COUNT(*) AS learners, SUM(seconds) AS seconds, SUM(lessons_completed) AS lessons "
-        "FROM activity_daily WHERE course_id = :course AND day BETWEEN :first_day AND :last_day GROUP BY day",
-        context)}
+        "FROM activity_daily WHERE course_id = :course AND +app_id = :app AND +env = :env "
+        "AND day BETWEEN :first_day AND :last_day GROUP BY day", context)}
     metrics: dict[str, Any] = {}
     for name in query.metric_names:
-        metrics[name] = _METRICS[name](store, tenant, context, span)
+        metrics[name] = _METRICS[name](db, context, span)
     return {
         "course_id": course_id, "period": query.period, "time_zone": span.zone.key,
         "from_date": first_day, "to_date": span.last_day(),
-        "metrics": metrics, "timeline": _timeline(store, context, span),
+        "metrics": metrics, "timeline": _timeline(db, context, span),
     }
 
 
-def _first_day(store: Store, tenant: Tenant, course_id: str, created_at: str, span: Window) -> str:
+def _first_day(db: Db, course_id: str, created_at: str, span: Window) -> str:
     """For `all`: the course's first day, or an earlier enrollment's (records can be imported)."""
-    first = store.scalar("SELECT MIN(enrolled_at) FROM enrollments WHERE course_id = ? AND +app_id = ? AND +env = ?",
-                         (course_id, tenant.app_id, tenant.env))
-    first_activity = store.scalar("SELECT MIN(day) FROM activity_daily WHERE course_id = ?", (course_id,))
+    first = db.scalar("SELECT MIN(enrolled_at) FROM enrollments WHERE course_id = :course AND +app_id = :app "
+                      "AND +env = :env", {"course": course_id})
+    first_activity = db.scalar("SELECT MIN(day) FROM activity_daily WHERE course_id = :course AND +app_id = :app "
+                               "AND +env = :env", {"course": course_id})
     days = [local_day(created_at, span.zone)] + ([local_day(first, span.zone)] if first else [])
     return min(days + ([first_activity] if first_activity else []) + [span.last_day()])
 
 
-def _enrollments(store: Store, tenant: Tenant, context: dict[str, Any], span: Window) -> dict[str, Any]:
+def _enrollments(db: Db, context: dict[str, Any], span: Window) -> dict[str, Any]:
     previous = span.previous()
-    row = store.one(
+    row = db.one(
         "SELECT COUNT(*) AS total, "
         "COUNT(*) FILTER (WHERE enrolled_at >= :start AND enrolled_at < :end) AS new, "
         "COUNT(*) FILTER (WHERE enrolled_at >= :previous_start AND enrolled_at < :start) AS earlier "
@@ -96,8 +99,8 @@ def _enrollments(store: Store, tenant: Tenant, context: dict[str, Any], span: Wi
     return {"total": row["total"], "new": new, "trend": trend}
 
 
-def _completions(store: Store, tenant: Tenant, context: dict[str, Any], span: Window) -> dict[str, Any]:
-    row = store.one(
+def _completions(db: Db, context: dict[str, Any], span: Window) -> dict[str, Any]:
+    row = db.one(
         "SELECT COUNT(*) FILTER (WHERE status != 'cancelled') AS enrolled, "
         "COUNT(*) FILTER (WHERE status = 'completed') AS completed, "
         "AVG(julianday(completed_at) - julianday(enrolled_at)) FILTER (WHERE status = 'completed' "
@@ -111,42 +114,42 @@ def _completions(store: Store, tenant: Tenant, context: dict[str, Any], span: Wi
     }
 
 
-def _engagement(store: Store, tenant: Tenant, context: dict[str, Any], span: Window) -> dict[str, Any]:
+def _engagement(db: Db, context: dict[str, Any], span: Window) -> dict[str, Any]:
     daily = context["daily"].values()
     sessions = sum(day["learners"] for day in daily)  # a session is a learner-day
     seconds = sum(day["seconds"] for day in daily)
     days = len(days_between(context["first_day"], context["last_day"]))
     # Active in the period = their latest change in the course is in it (the period ends now).
-    active = store.scalar("SELECT COUNT(*) FROM learner_courses WHERE course_id = :course AND last_activity_at >= :start",
-                          context)
+    active = db.scalar("SELECT COUNT(*) FROM learner_courses WHERE course_id = :course AND +app_id = :app "
+                       "AND +env = :env AND last_activity_at >= :start", context)
     return {
         "active_learners": active,
         "average_time_per_session_minutes": round(seconds / sessions / 60, 1) if sessions else 0.0,
         "lessons_completed_per_day": round(sum(day["lessons"] for day in daily) / days, 1),
         "sessions": sessions,
-        "drop_off_lessons": _drop_off_lessons(store, context),
+        "drop_off_lessons": _drop_off_lessons(db, context),
     }
 
 
-def _drop_off_lessons(store: Store, context: dict[str, Any]) -> list[dict[str, Any]]:
+def _drop_off_lessons(db: Db, context: dict[str, Any]) -> list[dict[str, Any]]:
     quiet_since = to_iso(utcnow() - timedelta(days=DROP_OFF_QUIET_DAYS))
-    dropped = dict(store.all(
+    dropped = dict(db.all(
         "SELECT lc.last_lesson_id, COUNT(*) FROM learner_courses lc "
-        "JOIN enrollments e ON e.app_id = lc.app_id AND e.env = lc.env AND e.user_id = lc.user_id "
+        "JOIN enrollments e ON e.app_id = :app AND e.env = :env AND e.user_id = lc.user_id "
         "  AND e.course_id = lc.course_id "
-        "JOIN lesson_progress p ON p.app_id = lc.app_id AND p.env = lc.env AND p.user_id = lc.user_id "
+        "JOIN lesson_progress p ON p.app_id = :app AND p.env = :env AND p.user_id = lc.user_id "
         "  AND p.lesson_id = lc.last_lesson_id "
-        "WHERE lc.course_id = :course AND lc.last_activity_at < :quiet_since "
+        "WHERE lc.course_id = :course AND +lc.app_id = :app AND +lc.env = :env AND lc.last_activity_at < :quiet_since "
         "  AND e.status = 'active' AND (e.expires_at IS NULL OR e.expires_at > :now) "
         "GROUP BY lc.last_lesson_id", {**context, "quiet_since": quiet_since, "now": to_iso(utcnow())}))
     if not dropped:
         return []
-    started = dict(store.all("SELECT lesson_id, COUNT(*) FROM lesson_progress WHERE course_id = ? GROUP BY lesson_id",
-                             (context["course"],)))
-    lessons = store.all(
-        "SELECT l.id, l.title FROM lessons l JOIN modules m ON m.id = l.module_id "
-        "WHERE l.course_id = ? AND l.deleted_at IS NULL AND m.deleted_at IS NULL ORDER BY m.position, l.position",
-        (context["course"],))
+    started = dict(db.all("SELECT lesson_id, COUNT(*) FROM lesson_progress WHERE course_id = :course "
+                          "AND +app_id = :app AND +env = :env GROUP BY lesson_id", context))
+    lessons = db.all(
+        "SELECT l.id, l.title FROM lessons l JOIN modules m ON m.id = l.module_id AND +m.app_id = :app "
+        "AND +m.env = :env WHERE l.course_id = :course AND +l.app_id = :app AND +l.env = :env "
+        "AND l.deleted_at IS NULL AND m.deleted_at IS NULL ORDER BY m.position, l.position", context)
     ranked = [
         {"lesson_id": lesson["id"], "title": lesson["title"],
          "drop_rate": round(100 * dropped[lesson["id"]] / started[lesson["id"]], 1),
@@ -157,16 +160,16 @@ def _drop_off_lessons(store: Store, context: dict[str, Any]) -> list[dict[str, A
     return ranked[:DROP_OFF_LESSONS]
 
 
-def _ratings(store: Store, tenant: Tenant, context: dict[str, Any], span: Window) -> dict[str, Any]:
-    return rating_summary(store, tenant, context["course"])
+def _ratings(db: Db, context: dict[str, Any], span: Window) -> dict[str, Any]:
+    return rating_summary(db, context["course"])
 
 
 _METRICS = {"enrollments": _enrollments, "completions": _completions, "engagement": _engagement, "ratings": _ratings}
 
 
-def _timeline(store: Store, context: dict[str, Any], span: Window) -> list[dict[str, Any]]:
+def _timeline(db: Db, context: dict[str, Any], span: Window) -> list[dict[str, Any]]:
     """Every day of the period: enrollments and completions made, learners active, lessons completed."""
-    rows = store.all(
+    rows = db.all(
         f"SELECT enrolled_at, completed_at FROM enrollments WHERE {_COURSE_ENROLLMENTS} AND status != 'cancelled' "
         "AND (enrolled_at >= :start OR completed_at >= :start)", context)
     first, last = context["first_day"], context["last_day"]

@@ -44,43 +44,45 @@ from typing import Any
 from university_local.analytics.learners import streak_cutoff
 from university_local.analytics.models import LeaderboardQuery
 from university_local.analytics.periods import local_today
-from university_local.core.db import Store, dumps
+from university_local.analytics.rollups import catch_up
+from university_local.core.db import Db, dumps
 from university_local.core.errors import ApiError
 from university_local.courses.service import get_course
 from university_local.learning_paths.service import get_path, path_entries
 from university_local.tenancy.apps import time_zone
-from university_local.tenancy.models import Tenant
 
 UNITS = {"progress": "percent", "score": "percent", "time": "minutes", "streak": "days"}
 
 
-def leaderboard(store: Store, tenant: Tenant, query: LeaderboardQuery, *, published_only: bool) -> dict[str, Any]:
-    """The `data` of the leaderboard document (see the module docstring for the rules)."""
+def leaderboard(db: Db, query: LeaderboardQuery) -> dict[str, Any]:
+    """The `data` of the leaderboard document (see the module docstring for the rules); activity
+    logged a moment before is folded first."""
+    catch_up(db.site)
     course_id = path_id = None
     courses: list[str] | None = None  # the courses in scope; None for global
     counted: list[str] = []  # the courses a path's progress counts
     if query.scope == "course":
         if not query.course_id:
             raise ApiError(400, "invalid_parameter", "course_id: required when scope is course.", parameter="course_id")
-        course_id = get_course(store, tenant, query.course_id, published_only=published_only)["id"]
+        course_id = get_course(db, query.course_id)["id"]
         courses = [course_id]
     elif query.scope == "path":
         if not query.path_id:
             raise ApiError(400, "invalid_parameter", "path_id: required when scope is path.", parameter="path_id")
-        path_id = get_path(store, tenant, query.path_id, published_only=published_only)["id"]
-        path_courses = path_entries(store, tenant, [path_id])[path_id]
+        path_id = get_path(db, query.path_id)["id"]
+        path_courses = path_entries(db, [path_id])[path_id]
         courses = [entry.course_id for entry in path_courses]
         counted = [entry.course_id for entry in path_courses if entry.required] or courses
 
-    params: dict[str, Any] = {"app": tenant.app_id, "env": tenant.env}
+    params: dict[str, Any] = {}
     in_scope = ""
     if courses is not None:
         params.update({f"c{n}": course for n, course in enumerate(courses)})
         in_scope = ",".join(f":c{n}" for n in range(len(courses)))
-    values = _values(store, tenant, query.metric, query.scope, in_scope, counted, params)
+    values = _values(db, query.metric, query.scope, in_scope, counted, params)
     # Progress is read from the scope's own enrollments; other values need the scope's learners picked.
     picked = in_scope if query.metric != "progress" else ""
-    ranked = [] if values is None else _top(store, tenant, values, picked, params, query.limit)
+    ranked = [] if values is None else _top(db, values, picked, params, query.limit)
     entries: list[dict[str, Any]] = []
     for position, (user_id, name, value) in enumerate(ranked):
         # Rows come highest first, so everyone ranked above this value is listed before it.
@@ -97,8 +99,7 @@ def leaderboard(store: Store, tenant: Tenant, query: LeaderboardQuery, *, publis
     }
 
 
-def _top(store: Store, tenant: Tenant, values: str, in_scope: str, params: dict[str, Any],
-         limit: int) -> list[tuple[str, str, Any]]:
+def _top(db: Db, values: str, in_scope: str, params: dict[str, Any], limit: int) -> list[tuple[str, str, Any]]:
     """The best `limit` (user_id, display_name, value) of `values`, leaving out who may not take part.
 
     `in_scope` (course parameters) keeps only learners enrolled in those courses. SQLite orders
@@ -115,18 +116,19 @@ def _top(store: Store, tenant: Tenant, values: str, in_scope: str, params: dict[
            "ORDER BY value DESC, user_id LIMIT :candidates")
     candidates = 2 * limit + 20
     while True:
-        rows = store.all(sql, {**params, "candidates": candidates})
+        rows = db.all(sql, {**params, "candidates": candidates})
         ids = [row["user_id"] for row in rows]
-        names = {row["id"]: row["display_name"] for row in store.all(
-            "SELECT id, display_name FROM users WHERE app_id = ? AND env = ? AND id IN (SELECT value FROM json_each(?)) "
-            "AND deactivated_at IS NULL AND leaderboard_opt_out = 0", (tenant.app_id, tenant.env, dumps(ids)))}
+        names = {row["id"]: row["display_name"] for row in db.all(
+            "SELECT id, display_name FROM users WHERE app_id = :app AND env = :env "
+            "AND id IN (SELECT value FROM json_each(:ids)) AND deactivated_at IS NULL AND leaderboard_opt_out = 0",
+            {"ids": dumps(ids)})}
         kept = [(row["user_id"], names[row["user_id"]], row["value"]) for row in rows if row["user_id"] in names]
         if len(kept) >= limit or len(rows) < candidates or candidates < 0:
             return kept[:limit]
         candidates = -1  # SQLite: no limit
 
 
-def _values(store: Store, tenant: Tenant, metric: str, scope: str, in_scope: str, counted: list[str],
+def _values(db: Db, metric: str, scope: str, in_scope: str, counted: list[str],
             params: dict[str, Any]) -> str | None:
     """A query of (user_id, value) for the metric; None when nobody can have a value (an empty path)."""
     if scope == "path" and not in_scope:
@@ -136,7 +138,8 @@ def _values(store: Store, tenant: Tenant, metric: str, scope: str, in_scope: str
     if metric == "score":  # from each learner's best graded score per quiz (quiz_bests, kept by trigger)
         if scope == "global":  # every quiz of the tenant, except those deleted or in deleted courses
             quizzes = ("b.quiz_id NOT IN (SELECT q.id FROM quizzes q LEFT JOIN courses c ON c.id = q.course_id "
-                       "WHERE q.app_id = :app AND q.env = :env AND (q.deleted_at IS NOT NULL OR c.deleted_at IS NOT NULL))")
+                       "AND +c.app_id = :app AND +c.env = :env WHERE q.app_id = :app AND q.env = :env "
+                       "AND (q.deleted_at IS NOT NULL OR c.deleted_at IS NOT NULL))")
         else:  # the live quizzes of the courses in scope
             quizzes = ("b.quiz_id IN (SELECT q.id FROM quizzes q WHERE q.course_id IN (" + in_scope + ") "
                        "AND +q.app_id = :app AND +q.env = :env AND q.deleted_at IS NULL)")
@@ -148,7 +151,7 @@ def _values(store: Store, tenant: Tenant, metric: str, scope: str, in_scope: str
         return ("SELECT user_id, ROUND(SUM(seconds) / 60.0, 1) AS value FROM learner_courses "
                 f"WHERE course_id IN ({in_scope}) AND +app_id = :app AND +env = :env GROUP BY user_id")
     # streak: current only while the last active day is today or yesterday in the tenant's zone
-    params["since"] = streak_cutoff(local_today(time_zone(store, tenant.app_id)))
+    params["since"] = streak_cutoff(local_today(time_zone(db.site, db.tenant.app_id)))
     return ("SELECT user_id, current_streak AS value FROM learner_totals "
             "WHERE app_id = :app AND env = :env AND last_day >= :since")
 
@@ -165,12 +168,12 @@ def _progress(scope: str, in_scope: str, counted: list[str], params: dict[str, A
     if scope == "course":  # enrollments/service.py progress_percent, for every learner at once
         return ("SELECT e.user_id, CASE WHEN e.status = 'completed' THEN 100 "
                 "WHEN r.total = 0 THEN 0 ELSE MIN(100, 100 * ("
-                "SELECT COUNT(*) FROM lesson_progress p WHERE p.app_id = e.app_id AND p.env = e.env "
+                "SELECT COUNT(*) FROM lesson_progress p WHERE p.app_id = :app AND p.env = :env "
                 "AND p.user_id = e.user_id AND p.course_id = e.course_id AND p.completed_at IS NOT NULL "
                 "AND p.lesson_id IN (SELECT l.id FROM lessons l WHERE l.course_id = :c0 AND l.deleted_at IS NULL "
-                "AND l.required = 1)) / r.total) END AS value "
+                "AND l.required = 1 AND +l.app_id = :app AND +l.env = :env)) / r.total) END AS value "
                 "FROM enrollments e, (SELECT COUNT(*) AS total FROM lessons WHERE course_id = :c0 "
-                "AND deleted_at IS NULL AND required = 1) r "
+                "AND deleted_at IS NULL AND required = 1 AND +app_id = :app AND +env = :env) r "
                 "WHERE e.course_id = :c0 AND +e.app_id = :app AND +e.env = :env AND e.status != 'cancelled'")
     # path: percent of the counted courses completed, rounded down like the path progress endpoint
     params.update({f"k{n}": course for n, course in enumerate(counted)})

@@ -47,10 +47,10 @@ from typing import Any
 
 from university_local.analytics.models import UserAnalyticsQuery
 from university_local.analytics.periods import window
-from university_local.core.db import Row, Store
+from university_local.analytics.rollups import catch_up
+from university_local.core.db import Db, Row, dumps
 from university_local.core.errors import not_found
 from university_local.learning_paths.service import path_entries
-from university_local.tenancy.models import Tenant
 
 MAX_STRENGTHS = 5
 MAX_RECOMMENDATIONS = 5
@@ -58,57 +58,58 @@ MAX_RECOMMENDATIONS = 5
 # The learner's enrollments in live courses, with what strengths and recommendations need.
 _ENROLLMENTS = """
 SELECT e.course_id, e.status, c.title, c.category_id
-FROM enrollments e JOIN courses c ON c.id = e.course_id AND c.deleted_at IS NULL
-WHERE e.app_id = ? AND e.env = ? AND e.user_id = ?"""
+FROM enrollments e JOIN courses c ON c.id = e.course_id AND c.deleted_at IS NULL AND +c.app_id = :app AND +c.env = :env
+WHERE e.app_id = :app AND e.env = :env AND e.user_id = :user"""
 
 # The learner's best graded score on each live quiz they attempted (quiz_bests, kept by trigger),
 # with the quiz's course, and the mean of those bests (the same on every row).
 _BEST_SCORES = """
 SELECT q.course_id, b.score AS best, ROUND(AVG(b.score) OVER (), 1) AS mean
-FROM quiz_bests b JOIN quizzes q ON q.id = b.quiz_id AND q.deleted_at IS NULL
-JOIN courses c ON c.id = q.course_id AND c.deleted_at IS NULL
-WHERE b.app_id = ? AND b.env = ? AND b.user_id = ?"""
+FROM quiz_bests b JOIN quizzes q ON q.id = b.quiz_id AND q.deleted_at IS NULL AND +q.app_id = :app AND +q.env = :env
+JOIN courses c ON c.id = q.course_id AND c.deleted_at IS NULL AND +c.app_id = :app AND +c.env = :env
+WHERE b.app_id = :app AND b.env = :env AND b.user_id = :user"""
 
 
-def user_analytics(store: Store, tenant: Tenant, user_id: str, query: UserAnalyticsQuery, *,
-                   published_only: bool) -> dict[str, Any]:
-    """The `data` of the user analytics document (see the module docstring for each figure).
+def user_analytics(db: Db, user_id: str, query: UserAnalyticsQuery) -> dict[str, Any]:
+    """The `data` of the user analytics document (see the module docstring for each figure);
+    activity logged a moment before is folded first.
 
-    `published_only` needs no filter of its own: the summary is the learner's own record, and
-    recommendations are published courses whatever the key.
+    A learner's scope needs no filter of its own: the summary is the learner's own record, and
+    recommendations are published courses whoever asks.
     """
-    key = (tenant.app_id, tenant.env, user_id)
-    if store.one("SELECT 1 FROM users WHERE app_id = ? AND env = ? AND id = ?", key) is None:
+    catch_up(db.site)
+    key = {"user": user_id}
+    if db.one("SELECT 1 FROM users WHERE app_id = :app AND env = :env AND id = :user", key) is None:
         raise not_found("user", user_id)
-    period = window(store, tenant, query.period)
-    enrollments = store.all(_ENROLLMENTS, key)
+    period = window(db, query.period)
+    enrollments = db.all(_ENROLLMENTS, key)
     completed = [row for row in enrollments if row["status"] == "completed"]
-    scores = store.all(_BEST_SCORES, key)
+    scores = db.all(_BEST_SCORES, key)
     return {
         "user_id": user_id,
         "time_zone": period.zone.key,
-        "summary": _summary(store, tenant, user_id, enrollments, completed, scores, period.end),
-        "learning_activity": [dict(row) for row in store.all(
+        "summary": _summary(db, user_id, enrollments, completed, scores, period.end),
+        "learning_activity": [dict(row) for row in db.all(
             "SELECT day AS date, ROUND(seconds / 60.0, 1) AS time_minutes, lessons_completed FROM learner_days "
-            "WHERE app_id = ? AND env = ? AND user_id = ? AND day >= ? AND day <= ? ORDER BY day",
-            (*key, period.first_day() or "", period.last_day()))],
+            "WHERE app_id = :app AND env = :env AND user_id = :user AND day >= :first AND day <= :last ORDER BY day",
+            {**key, "first": period.first_day() or "", "last": period.last_day()})],
         "strengths": _strengths(completed, scores),
-        "recommendations": _recommendations(store, tenant, user_id, enrollments, completed),
+        "recommendations": _recommendations(db, user_id, enrollments, completed),
     }
 
 
-def _summary(store: Store, tenant: Tenant, user_id: str, enrollments: list[Row], completed: list[Row],
-             scores: list[Row], today: date) -> dict[str, Any]:
-    key = (tenant.app_id, tenant.env, user_id)
-    totals = store.one("SELECT ROUND(seconds / 3600.0, 1) AS hours, last_day, current_streak FROM learner_totals "
-                       "WHERE app_id = ? AND env = ? AND user_id = ?", key)
+def _summary(db: Db, user_id: str, enrollments: list[Row], completed: list[Row], scores: list[Row],
+             today: date) -> dict[str, Any]:
+    key = {"user": user_id}
+    totals = db.one("SELECT ROUND(seconds / 3600.0, 1) AS hours, last_day, current_streak FROM learner_totals "
+                    "WHERE app_id = :app AND env = :env AND user_id = :user", key)
     return {
         "courses_enrolled": sum(1 for row in enrollments if row["status"] != "cancelled"),
         "courses_completed": len(completed),
         "total_time_hours": totals["hours"] if totals else 0.0,
-        "certificates_earned": store.scalar(
-            "SELECT COUNT(*) FROM certificates WHERE app_id = ? AND env = ? AND user_id = ? AND status != 'revoked'",
-            key),
+        "certificates_earned": db.scalar(
+            "SELECT COUNT(*) FROM certificates WHERE app_id = :app AND env = :env AND user_id = :user "
+            "AND status != 'revoked'", key),
         "average_score": scores[0]["mean"] if scores else None,
         "current_streak_days": current_streak(totals, today),
     }
@@ -145,8 +146,7 @@ def _strengths(completed: list[Row], scores: list[Row]) -> list[str]:
     return sorted(completions, key=rank)[:MAX_STRENGTHS]
 
 
-def _recommendations(store: Store, tenant: Tenant, user_id: str, enrollments: list[Row],
-                     completed: list[Row]) -> list[dict[str, Any]]:
+def _recommendations(db: Db, user_id: str, enrollments: list[Row], completed: list[Row]) -> list[dict[str, Any]]:
     if not completed:
         return []
     done = {row["course_id"]: row["title"] for row in completed}
@@ -155,12 +155,12 @@ def _recommendations(store: Store, tenant: Tenant, user_id: str, enrollments: li
     chosen: dict[str, dict[str, Any]] = {}
 
     # 1. The next step along the published paths that contain a completed course.
-    marks = ",".join("?" * len(done))
-    paths = store.all(
+    paths = db.all(
         "SELECT DISTINCT p.id, p.title FROM learning_path_courses pc JOIN learning_paths p ON p.id = pc.path_id "
-        f"WHERE pc.app_id = ? AND pc.env = ? AND pc.course_id IN ({marks}) AND p.status = 'published' "
-        "AND p.deleted_at IS NULL ORDER BY p.id", [tenant.app_id, tenant.env, *done])
-    entries = path_entries(store, tenant, [path["id"] for path in paths])
+        "AND +p.app_id = :app AND +p.env = :env WHERE pc.app_id = :app AND pc.env = :env "
+        "AND pc.course_id IN (SELECT value FROM json_each(:done)) AND p.status = 'published' "
+        "AND p.deleted_at IS NULL ORDER BY p.id", {"done": dumps(list(done))})
+    entries = path_entries(db, [path["id"] for path in paths])
     successors: list[tuple[str, str]] = []  # (course, reason), in recommendation order
     for path in paths:
         after: str | None = None  # the nearest completed course before the current entry
@@ -172,10 +172,10 @@ def _recommendations(store: Store, tenant: Tenant, user_id: str, enrollments: li
                 after = None
     candidates = [course_id for course_id, _ in successors if course_id not in taken]
     if candidates:
-        marks = ",".join("?" * len(candidates))
-        open_courses = {row["id"]: row["title"] for row in store.all(
-            f"SELECT id, title FROM courses WHERE app_id = ? AND env = ? AND id IN ({marks}) "
-            "AND status = 'published' AND deleted_at IS NULL", [tenant.app_id, tenant.env, *candidates])}
+        open_courses = {row["id"]: row["title"] for row in db.all(
+            "SELECT id, title FROM courses WHERE app_id = :app AND env = :env "
+            "AND id IN (SELECT value FROM json_each(:ids)) AND status = 'published' AND deleted_at IS NULL",
+            {"ids": dumps(candidates)})}
         for course_id, reason in successors:
             if course_id in open_courses and course_id not in chosen and course_id not in taken:
                 chosen[course_id] = {"course_id": course_id, "title": open_courses[course_id], "reason": reason}
@@ -184,15 +184,14 @@ def _recommendations(store: Store, tenant: Tenant, user_id: str, enrollments: li
     categories = sorted({row["category_id"] for row in completed if row["category_id"] is not None})
     wanted = MAX_RECOMMENDATIONS - len(chosen)
     if categories and wanted > 0:
-        marks = ",".join("?" * len(categories))
-        rows = store.all(
+        rows = db.all(
             "SELECT c.id, c.title, c.category_id, (SELECT COUNT(*) FROM enrollments n WHERE n.course_id = c.id "
-            "AND n.status != 'cancelled') AS enrolled FROM courses c "
-            f"WHERE c.app_id = ? AND c.env = ? AND c.category_id IN ({marks}) AND c.status = 'published' "
-            "AND c.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM enrollments m WHERE m.app_id = c.app_id "
-            "AND m.env = c.env AND m.user_id = ? AND m.course_id = c.id AND m.status != 'cancelled') "
-            "ORDER BY enrolled DESC, c.id LIMIT ?",
-            [tenant.app_id, tenant.env, *categories, user_id, wanted + len(chosen)])
+            "AND +n.app_id = :app AND +n.env = :env AND n.status != 'cancelled') AS enrolled FROM courses c "
+            "WHERE c.app_id = :app AND c.env = :env AND c.category_id IN (SELECT value FROM json_each(:categories)) "
+            "AND c.status = 'published' AND c.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM enrollments m "
+            "WHERE m.app_id = :app AND m.env = :env AND m.user_id = :user AND m.course_id = c.id "
+            "AND m.status != 'cancelled') ORDER BY enrolled DESC, c.id LIMIT :limit",
+            {"categories": dumps(categories), "user": user_id, "limit": wanted + len(chosen)})
         for row in rows:
             if row["id"] not in chosen:
                 chosen[row["id"]] = {"course_id": row["id"], "title": row["title"],

@@ -18,9 +18,8 @@ from zoneinfo import ZoneInfo
 
 from university_local.analytics.models import PERIOD_DAYS
 from university_local.core.clock import to_iso, utcnow
-from university_local.core.db import Store
+from university_local.core.db import Db
 from university_local.tenancy.apps import time_zone
-from university_local.tenancy.models import Tenant
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,8 @@ class Window:
         return local_midnight_utc(self.end + timedelta(days=1), self.zone)
 
 
-def window(store: Store, tenant: Tenant, period: str) -> Window:
-    zone = time_zone(store, tenant.app_id)
+def window(db: Db, period: str) -> Window:
+    zone = time_zone(db.site, db.tenant.app_id)
     today = local_today(zone)
     days = PERIOD_DAYS[period]
     return Window(zone, None if days is None else today - timedelta(days=days - 1), today)

@@ -15,7 +15,6 @@ work against.
 from __future__ import annotations
 
 import time
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from university_local.analytics.periods import local_day
@@ -65,14 +64,13 @@ def catch_up(store: Store, *, pause: float = 0.0) -> int:
             time.sleep((time.monotonic() - began) * pause)
 
 
-def rebuild(db: Any, app_id: str) -> None:
-    """Recompute every rollup of an app from its log (inside the caller's transaction).
-
-    Rows past the catch-up mark are left to `catch_up`, as they would have been.
+def rebuild(tx: Store, app_id: str) -> None:
+    """Recompute every rollup of an app, both environments, from its log (inside the caller's
+    transaction). Rows past the catch-up mark are left to `catch_up`, as they would have been.
     """
     for table in ROLLUPS:
-        db.execute(f"DELETE FROM {table} WHERE app_id = ?", (app_id,))
-    db.execute("INSERT INTO rollup_folds (after, through, app_id) SELECT 0, applied_through, ? FROM rollup_state",
+        tx.execute(f"DELETE FROM {table} WHERE app_id = ?", (app_id,))
+    tx.execute("INSERT INTO rollup_folds (after, through, app_id) SELECT 0, applied_through, ? FROM rollup_state",
                (app_id,))
 
 
@@ -80,8 +78,8 @@ def rebuild_all(store: Store) -> list[str]:
     """Recompute the rollups of every app; returns the apps rebuilt."""
     apps = [row["id"] for row in store.all("SELECT id FROM apps ORDER BY id")]
     for app_id in apps:
-        with store.transaction() as db:
-            rebuild(db, app_id)
+        with store.transaction() as tx:
+            rebuild(tx, app_id)
     return apps
 
 
@@ -93,12 +91,12 @@ def set_time_zone(store: Store, app_id: str, name: str) -> ZoneInfo:
     """
     zone = parse_time_zone(name)
     ensure_app(store, app_id)
-    with store.transaction() as db:
-        db.execute("UPDATE apps SET time_zone = ?, utc_offset_minutes = ? WHERE id = ?",
+    with store.transaction() as tx:
+        tx.execute("UPDATE apps SET time_zone = ?, utc_offset_minutes = ? WHERE id = ?",
                    (zone.key, utc_offset_minutes(zone), app_id))
         moved = [(day, row_id) for row_id, occurred_at, old in
-                 db.execute("SELECT id, occurred_at, day FROM learning_activity WHERE app_id = ?", (app_id,))
+                 tx.execute("SELECT id, occurred_at, day FROM learning_activity WHERE app_id = ?", (app_id,))
                  if (day := local_day(occurred_at, zone)) != old]
-        db.conn.executemany("UPDATE learning_activity SET day = ? WHERE id = ?", moved)
-        rebuild(db, app_id)
+        tx.executemany("UPDATE learning_activity SET day = ? WHERE id = ?", moved)
+        rebuild(tx, app_id)
     return zone

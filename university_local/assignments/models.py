@@ -1,4 +1,4 @@
-"""Assignment, submission and grading models.
+"""Assignment, submission and grading request models.
 
 Numbers: `max_score` and a rubric entry's `max_points` are whole numbers; awarded `points`,
 `total_score`, `final_score` and `late_penalty_percent` may carry up to two decimals (half points
@@ -12,17 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
-from university_local.core.models import (
-    ApiModel,
-    Attributes,
-    Description,
-    Timestamp,
-    Title,
-    UtcDateTime,
-    envelope,
-)
+from university_local.core.models import ApiModel, Description, Title, UtcDateTime, envelope, unchanged
 from university_local.core.pagination import PageQuery
-from university_local.core.routing import ResourceType
 
 DEFAULT_FILE_TYPES = [".pdf", ".zip", ".docx", ".txt"]
 MAX_FILE_SIZE_MB = 500
@@ -86,17 +77,16 @@ class AssignmentCreate(ApiModel):
 
 
 class AssignmentUpdate(ApiModel):
-    title: Title = None  # type: ignore[assignment]
-    description: Description | None = None
-    lesson_id: str = Field(None, min_length=1, max_length=128, description="Move to another lesson.")  # type: ignore[assignment]
-    due_date: UtcDateTime | None = Field(None, description=DueDate.description)
-    max_score: int = Field(None, ge=1, le=100_000, description=MaxScore.description)  # type: ignore[assignment]
-    allow_late_submission: bool = None  # type: ignore[assignment]
-    late_penalty_percent: Percent = Field(None, description=LatePenalty.description)  # type: ignore[assignment]
-    rubric: list[RubricCriterion] = Field(None, max_length=50, description=Rubric.description)  # type: ignore[assignment,arg-type]
-    allowed_file_types: list[FileType] = Field(None, min_length=1, max_length=20,  # type: ignore[assignment,arg-type]
-                                               description=FileTypes.description)
-    max_file_size_mb: int = Field(None, ge=1, le=MAX_FILE_SIZE_MB, description=MaxFileSize.description)  # type: ignore[assignment]
+    title: Title = unchanged()
+    description: Description | None = unchanged()
+    lesson_id: str = unchanged(min_length=1, max_length=128, description="Move to another lesson.")
+    due_date: UtcDateTime | None = unchanged(description=DueDate.description)
+    max_score: int = unchanged(ge=1, le=100_000, description=MaxScore.description)
+    allow_late_submission: bool = unchanged()
+    late_penalty_percent: Percent = unchanged(description=LatePenalty.description)
+    rubric: list[RubricCriterion] = unchanged(max_length=50, description=Rubric.description)
+    allowed_file_types: list[FileType] = unchanged(min_length=1, max_length=20, description=FileTypes.description)
+    max_file_size_mb: int = unchanged(ge=1, le=MAX_FILE_SIZE_MB, description=MaxFileSize.description)
 
 
 AssignmentCreateBody = envelope("assignment", AssignmentCreate, name="AssignmentCreateBody")
@@ -108,31 +98,6 @@ class AssignmentListQuery(PageQuery):
     course_id: str | None = None
 
 
-class RubricCriterionOut(Attributes):
-    criteria: str
-    max_points: int
-    description: str | None
-
-
-class AssignmentAttributes(Attributes):
-    title: str
-    description: str | None
-    lesson_id: str
-    course_id: str
-    due_date: Timestamp | None
-    max_score: int
-    allow_late_submission: bool
-    late_penalty_percent: float
-    rubric: list[RubricCriterionOut]
-    allowed_file_types: list[str]
-    max_file_size_mb: int
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-ASSIGNMENT = ResourceType("assignment", AssignmentAttributes, relationships={"lesson": "lesson", "course": "course"})
-
-
 # -- submissions ---------------------------------------------------------------------------
 
 
@@ -140,47 +105,6 @@ class SubmissionListQuery(PageQuery):
     user_id: str | None = Field(None, description="One learner's submissions (required with a publishable key).")
     current: bool | None = Field(None, description="true: only each learner's latest submission.")
     status: Literal["submitted", "graded"] | None = None
-
-
-
-class StoredFile(Attributes):
-    filename: str = Field(description="The name the learner's device gave, sanitised: no directories, control "
-                                      "characters or leading dots.")
-    content_type: str = Field(description="From the extension; application/octet-stream when not a known type.")
-    size_bytes: int
-    sha256: str
-
-
-class ScoreOut(Attributes):
-    criteria: str
-    points: float
-    max_points: int
-
-
-class SubmissionAttributes(Attributes):
-    assignment_id: str
-    course_id: str
-    lesson_id: str
-    user_id: str
-    attempt: int = Field(description="1 for the first submission, then 2, 3, ... for each resubmission.")
-    current: bool = Field(description="The learner's latest submission: the one that counts.")
-    status: Literal["submitted", "graded"]
-    notes: str | None = Field(description="Plain text, as the learner wrote it.")
-    file: StoredFile
-    late: bool
-    late_penalty_percent: float = Field(description="Recorded when submitted: the assignment's penalty if late, else 0.")
-    submitted_at: Timestamp
-    scores: list[ScoreOut] | None
-    total_score: float | None = Field(description="Sum of the rubric points (or the score given), before the penalty.")
-    final_score: float | None = Field(description="total_score less late_penalty_percent of it, to two decimals.")
-    max_score: int
-    feedback: str | None = Field(description="Plain text.")
-    graded_at: Timestamp | None
-    updated_at: Timestamp
-
-
-SUBMISSION = ResourceType("submission", SubmissionAttributes,
-                          relationships={"assignment": "assignment", "user": "user"})
 
 
 class Score(ApiModel):

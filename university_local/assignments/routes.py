@@ -8,33 +8,26 @@ download only the submissions of the learner they name with `user_id=`; anyone e
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
-from urllib.parse import quote
-
-import bottle
 
 from university_local.assignments import service
 from university_local.assignments.models import (
-    ASSIGNMENT,
-    SUBMISSION,
     AssignmentCreateBody,
     AssignmentListQuery,
     AssignmentUpdateBody,
     GradeBody,
     SubmissionListQuery,
 )
+from university_local.assignments.resources import (
+    ASSIGNMENT,
+    SUBMISSION,
+    assignment_resource,
+    content_disposition,
+    submission_resource,
+)
 from university_local.core.jsonapi import check_body_id, document
 from university_local.core.models import patch_fields
-from university_local.core.routing import (
-    NOTHING,
-    LearnerQuery,
-    Request,
-    Router,
-    many,
-    one,
-    raw,
-)
+from university_local.core.routing import NOTHING, LearnerQuery, Reply, Request, Router, many, one, raw
 
 router = Router("assignments", rate="catalogue")
 
@@ -43,51 +36,47 @@ router = Router("assignments", rate="catalogue")
             query=AssignmentListQuery, returns=many(ASSIGNMENT))
 def list_assignments(req: Request) -> dict[str, Any]:
     q: AssignmentListQuery = req.query
-    rows, total = service.list_assignments(req.store, req.tenant, q.window, lesson_id=q.lesson_id,
-                                           course_id=q.course_id, published_only=req.published_only)
-    return document([service.assignment_resource(r) for r in rows], meta=q.window.meta(total))
+    rows, total = service.list_assignments(req.db, q.window, lesson_id=q.lesson_id, course_id=q.course_id)
+    return document([assignment_resource(r) for r in rows], meta=q.window.meta(total))
 
 
 @router.post("/assignments", summary="Create an assignment on a lesson", body=AssignmentCreateBody,
              returns=one(ASSIGNMENT), status=201)
 def create_assignment(req: Request) -> dict[str, Any]:
-    return document(service.assignment_resource(service.create_assignment(req.store, req.tenant,
-                                                                          req.body.data.attributes)))
+    return document(assignment_resource(service.create_assignment(req.db, req.body.data.attributes)))
 
 
 @router.get("/assignments/<assignment_id>", summary="Get an assignment", returns=one(ASSIGNMENT))
 def get_assignment(req: Request, assignment_id: str) -> dict[str, Any]:
-    row = service.get_assignment(req.store, req.tenant, assignment_id, published_only=req.published_only)
-    return document(service.assignment_resource(row))
+    return document(assignment_resource(service.get_assignment(req.db, assignment_id)))
 
 
 @router.patch("/assignments/<assignment_id>", summary="Update an assignment", body=AssignmentUpdateBody,
               returns=one(ASSIGNMENT))
 def update_assignment(req: Request, assignment_id: str) -> dict[str, Any]:
     check_body_id(req.body.data.id, assignment_id)
-    row = service.update_assignment(req.store, req.tenant, assignment_id, patch_fields(req.body.data.attributes))
-    return document(service.assignment_resource(row))
+    row = service.update_assignment(req.db, assignment_id, patch_fields(req.body.data.attributes))
+    return document(assignment_resource(row))
 
 
 @router.delete("/assignments/<assignment_id>", summary="Delete an assignment (submissions are kept)",
                returns=NOTHING)
 def delete_assignment(req: Request, assignment_id: str) -> None:
-    service.delete_assignment(req.store, req.tenant, assignment_id)
+    service.delete_assignment(req.db, assignment_id)
 
 
 @router.post("/assignments/<assignment_id>/submissions",
              summary="Submit work (multipart/form-data: user_id, file, notes); each submission is a new attempt",
              raw_body="multipart/form-data", returns=one(SUBMISSION), status=201, access="learner", rate="quizzes")
 def submit(req: Request, assignment_id: str) -> dict[str, Any]:
-    row = service.submit(req.store, req.tenant, assignment_id, bottle.request.environ,
-                         data_dir=req.services.config.data_dir, drain_limit=req.services.config.max_body_bytes,
-                         published_only=req.published_only)
-    return document(service.submission_resource(row))
+    row = service.submit(req.db, assignment_id, req.environ, data_dir=req.config.data_dir,
+                         drain_limit=req.config.max_body_bytes)
+    return document(submission_resource(row))
 
 
 def _learner(req: Request, user_id: str | None) -> str | None:
     """The learner a publishable key must name; None for a secret key (it may read all)."""
-    return req.learner(user_id) if req.published_only else None
+    return None if req.scope.is_staff else req.learner(user_id)
 
 
 @router.get("/assignments/<assignment_id>/submissions",
@@ -96,44 +85,35 @@ def _learner(req: Request, user_id: str | None) -> str | None:
 def list_submissions(req: Request, assignment_id: str) -> dict[str, Any]:
     q: SubmissionListQuery = req.query
     user_id = _learner(req, q.user_id) or q.user_id
-    rows, total = service.list_submissions(req.store, req.tenant, assignment_id, q.window, user_id=user_id,
-                                           current=q.current, status=q.status, published_only=req.published_only)
-    return document([service.submission_resource(r) for r in rows], meta=q.window.meta(total))
+    rows, total = service.list_submissions(req.db, assignment_id, q.window, user_id=user_id, current=q.current,
+                                           status=q.status)
+    return document([submission_resource(r) for r in rows], meta=q.window.meta(total))
 
 
 @router.get("/submissions/<submission_id>", summary="Get a submission", query=LearnerQuery, returns=one(SUBMISSION))
 def get_submission(req: Request, submission_id: str) -> dict[str, Any]:
-    row = service.get_submission(req.store, req.tenant, submission_id, user_id=_learner(req, req.query.user_id),
-                                 published_only=req.published_only)
-    return document(service.submission_resource(row))
+    row = service.get_submission(req.db, submission_id, user_id=_learner(req, req.query.user_id))
+    return document(submission_resource(row))
 
 
 @router.get("/submissions/<submission_id>/file",
             summary="Download a submission's file (the bytes as submitted, as an attachment, typed by extension)",
             query=LearnerQuery, returns=raw("*/*"))
-def download_submission_file(req: Request, submission_id: str) -> Any:
-    row, handle = service.submission_file(req.store, req.tenant, req.services.config.data_dir, submission_id,
-                                          user_id=_learner(req, req.query.user_id),
-                                          published_only=req.published_only)
-    response = bottle.response
-    response.content_type = row["content_type"]
-    response.set_header("Content-Length", str(os.fstat(handle.fileno()).st_size))
-    response.set_header("Content-Disposition", content_disposition(row["filename"]))
-    response.set_header("X-Content-Type-Options", "nosniff")
-    response.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
-    response.set_header("Cache-Control", "private, no-cache")
-    response.set_header("ETag", f'"{row["file_sha256"]}"')
-    return handle  # streamed by the server (wsgi.file_wrapper), never read whole
-
-
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback name and the exact name in RFC 6266/5987 form."""
-    fallback = re.sub(r'[^\x20-\x7e]|["\\%;]', "_", filename) or "submission"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+def download_submission_file(req: Request, submission_id: str) -> Reply:
+    row, handle = service.submission_file(req.db, req.config.data_dir, submission_id,
+                                          user_id=_learner(req, req.query.user_id))
+    return Reply(handle, media_type=row["content_type"], headers={  # streamed by the server, never read whole
+        "Content-Length": str(os.fstat(handle.fileno()).st_size),
+        "Content-Disposition": content_disposition(row["filename"]),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, no-cache",
+        "ETag": f'"{row["file_sha256"]}"',
+    })
 
 
 @router.patch("/submissions/<submission_id>/grade",
               summary="Grade a submission against the rubric (again to regrade; the latest grade counts)",
               body=GradeBody, returns=one(SUBMISSION))
 def grade_submission(req: Request, submission_id: str) -> dict[str, Any]:
-    return document(service.submission_resource(service.grade(req.store, req.tenant, submission_id, req.body)))
+    return document(submission_resource(service.grade(req.db, submission_id, req.body)))

@@ -32,73 +32,68 @@ the link leaves an unreferenced file (harmless: a later identical upload reuses 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from university_local.assignments import uploads
-from university_local.assignments.models import (
-    NOTES_MAX_CHARS,
-    AssignmentCreate,
-    GradeBody,
-)
+from university_local.assignments.models import NOTES_MAX_CHARS, AssignmentCreate, GradeBody
+from university_local.core import uploads
 from university_local.core.clock import now_iso
-from university_local.core.db import Row, Store, dumps, loads
+from university_local.core.db import Db, Row, dumps, loads
 from university_local.core.errors import ApiError, error_object, not_found
 from university_local.core.events import emit
 from university_local.core.ids import new_id
-from university_local.core.jsonapi import resource, to_one
 from university_local.core.pagination import Page
 from university_local.enrollments.service import find_enrollment
-from university_local.tenancy.models import Tenant
 
 DEFAULT_MAX_SCORE = 100
 ATTRS = "/data/attributes"
 USER_ID_MAX_CHARS = 128
 
-_LIVE = """
+# The lesson, module and course of an assignment, each of the tenant and live.
+_PLACE = """JOIN lessons l ON l.id = a.lesson_id AND +l.app_id = :app AND +l.env = :env
+JOIN modules m ON m.id = l.module_id AND +m.app_id = :app AND +m.env = :env
+JOIN courses c ON c.id = l.course_id AND +c.app_id = :app AND +c.env = :env"""
+_LIVE = f"""
 FROM assignments a
-JOIN lessons l ON l.id = a.lesson_id JOIN modules m ON m.id = l.module_id JOIN courses c ON c.id = l.course_id
+{_PLACE}
 WHERE a.app_id = :app AND a.env = :env AND a.deleted_at IS NULL
   AND l.deleted_at IS NULL AND m.deleted_at IS NULL AND c.deleted_at IS NULL"""
 _SELECT = "SELECT a.*, m.unlock_at, c.status AS course_status " + _LIVE
 
 
-def _params(tenant: Tenant, **extra: Any) -> dict[str, Any]:
-    return {"app": tenant.app_id, "env": tenant.env, **extra}
-
-
-def _visible(published_only: bool) -> str:
-    return " AND c.status = 'published'" if published_only else ""
+def _visible(db: Db) -> str:
+    return " AND c.status = 'published'" if db.published_only else ""
 
 
 # -- assignments ---------------------------------------------------------------------------
 
 
-def list_assignments(store: Store, tenant: Tenant, page: Page, *, lesson_id: str | None, course_id: str | None,
-                     published_only: bool) -> tuple[list[Row], int]:
-    where = _visible(published_only)
+def list_assignments(db: Db, page: Page, *, lesson_id: str | None, course_id: str | None) -> tuple[list[Row], int]:
+    where = _visible(db)
     if lesson_id:
         where += " AND a.lesson_id = :lesson"
     if course_id:
         where += " AND a.course_id = :course"
-    params = _params(tenant, lesson=lesson_id, course=course_id, limit=page.size, offset=page.offset)
-    total = store.scalar("SELECT COUNT(*) " + _LIVE + where, params)
-    rows = store.all(_SELECT + where + " ORDER BY a.id LIMIT :limit OFFSET :offset", params)
+    params = {"lesson": lesson_id, "course": course_id, "limit": page.size, "offset": page.offset}
+    total = db.scalar("SELECT COUNT(*) " + _LIVE + where, params)
+    rows = db.all(_SELECT + where + " ORDER BY a.id LIMIT :limit OFFSET :offset", params)
     return rows, total
 
 
-def get_assignment(store: Store, tenant: Tenant, assignment_id: str, *, published_only: bool = False) -> Row:
-    row = store.one(_SELECT + _visible(published_only) + " AND a.id = :id", _params(tenant, id=assignment_id))
+def get_assignment(db: Db, assignment_id: str) -> Row:
+    row = db.one(_SELECT + _visible(db) + " AND a.id = :id", {"id": assignment_id})
     if row is None:
         raise not_found("assignment", assignment_id)
     return row
 
 
-def _lesson(store: Store, tenant: Tenant, lesson_id: str) -> Row:
-    row = store.one(
-        "SELECT l.id, l.course_id FROM lessons l JOIN modules m ON m.id = l.module_id JOIN courses c ON c.id = "
-        "l.course_id WHERE l.app_id = ? AND l.env = ? AND l.id = ? AND l.deleted_at IS NULL "
-        "AND m.deleted_at IS NULL AND c.deleted_at IS NULL", (tenant.app_id, tenant.env, lesson_id))
+def _lesson(db: Db, lesson_id: str) -> Row:
+    row = db.one(
+        "SELECT l.id, l.course_id FROM lessons l JOIN modules m ON m.id = l.module_id AND +m.app_id = :app "
+        "AND +m.env = :env JOIN courses c ON c.id = l.course_id AND +c.app_id = :app AND +c.env = :env "
+        "WHERE l.app_id = :app AND l.env = :env AND l.id = :id AND l.deleted_at IS NULL "
+        "AND m.deleted_at IS NULL AND c.deleted_at IS NULL", {"id": lesson_id})
     if row is None:
         err = not_found("lesson", lesson_id)
         err.errors[0]["source"] = {"pointer": f"{ATTRS}/lesson_id"}
@@ -137,7 +132,7 @@ def _checked(values: dict[str, Any], *, max_score_sent: bool) -> dict[str, Any]:
     return values
 
 
-def create_assignment(store: Store, tenant: Tenant, attrs: AssignmentCreate) -> Row:
+def create_assignment(db: Db, attrs: AssignmentCreate) -> Row:
     values = _checked({
         "title": attrs.title, "description": attrs.description, "due_date": attrs.due_date,
         "max_score": attrs.max_score, "allow_late_submission": attrs.allow_late_submission,
@@ -146,19 +141,18 @@ def create_assignment(store: Store, tenant: Tenant, attrs: AssignmentCreate) -> 
         "max_file_size_mb": attrs.max_file_size_mb,
     }, max_score_sent=attrs.max_score is not None)
     assignment_id, now = new_id("assignment"), now_iso()
-    with store.transaction() as db:
-        lesson = _lesson(store, tenant, attrs.lesson_id)
-        db.table("assignments").insert({
-            "id": assignment_id, "app_id": tenant.app_id, "env": tenant.env,
-            "course_id": lesson["course_id"], "lesson_id": lesson["id"], **_stored(values),
+    with db.transaction():
+        lesson = _lesson(db, attrs.lesson_id)
+        db.insert("assignments", {
+            "id": assignment_id, "course_id": lesson["course_id"], "lesson_id": lesson["id"], **_stored(values),
             "created_at": now, "updated_at": now, "deleted_at": None,
         })
-    return get_assignment(store, tenant, assignment_id)
+    return get_assignment(db, assignment_id)
 
 
-def update_assignment(store: Store, tenant: Tenant, assignment_id: str, changes: dict[str, Any]) -> Row:
-    with store.transaction() as db:
-        current = get_assignment(store, tenant, assignment_id)
+def update_assignment(db: Db, assignment_id: str, changes: dict[str, Any]) -> Row:
+    with db.transaction():
+        current = get_assignment(db, assignment_id)
         values = {**_values(current), **changes}
         if "rubric" in changes:
             values["rubric"] = [c.model_dump() for c in changes["rubric"]]
@@ -166,18 +160,18 @@ def update_assignment(store: Store, tenant: Tenant, assignment_id: str, changes:
                 values["max_score"] = None  # follows the new rubric
         updates = {**_stored(_checked(values, max_score_sent="max_score" in changes)), "updated_at": now_iso()}
         if "lesson_id" in changes:
-            lesson = _lesson(store, tenant, changes["lesson_id"])
+            lesson = _lesson(db, changes["lesson_id"])
             updates["lesson_id"], updates["course_id"] = lesson["id"], lesson["course_id"]
-        db.table("assignments").update(assignment_id, updates)
-    return get_assignment(store, tenant, assignment_id)
+        db.update("assignments", assignment_id, updates)
+    return get_assignment(db, assignment_id)
 
 
-def delete_assignment(store: Store, tenant: Tenant, assignment_id: str) -> None:
+def delete_assignment(db: Db, assignment_id: str) -> None:
     """Soft delete: the assignment and its submissions answer 404; the records and files are kept."""
-    with store.transaction() as db:
-        get_assignment(store, tenant, assignment_id)
+    with db.transaction():
+        get_assignment(db, assignment_id)
         now = now_iso()
-        db.table("assignments").update(assignment_id, {"deleted_at": now, "updated_at": now})
+        db.update("assignments", assignment_id, {"deleted_at": now, "updated_at": now})
 
 
 def _values(row: Row) -> dict[str, Any]:
@@ -198,39 +192,19 @@ def _stored(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def assignment_resource(row: Row) -> dict[str, Any]:
-    return resource("assignment", row["id"], {
-        "title": row["title"],
-        "description": row["description"],
-        "lesson_id": row["lesson_id"],
-        "course_id": row["course_id"],
-        "due_date": row["due_date"],
-        "max_score": row["max_score"],
-        "allow_late_submission": bool(row["allow_late_submission"]),
-        "late_penalty_percent": _number(row["late_penalty_percent"]),
-        "rubric": [{"criteria": c["criteria"], "max_points": c["max_points"], "description": c.get("description")}
-                   for c in loads(row["rubric"])],
-        "allowed_file_types": loads(row["allowed_file_types"]),
-        "max_file_size_mb": row["max_file_size_mb"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-    }, {"lesson": to_one("lesson", row["lesson_id"]), "course": to_one("course", row["course_id"])})
-
-
 # -- submitting ----------------------------------------------------------------------------
 
 
-def check_can_submit(store: Store, tenant: Tenant, assignment: Row, user_id: str, now: str) -> bool:
+def check_can_submit(db: Db, assignment: Row, user_id: str, now: str) -> bool:
     """Whether the submission is late; or the error that refuses it."""
     if assignment["unlock_at"] and assignment["unlock_at"] > now:
         raise ApiError(403, "lesson_locked", f"This assignment's lesson opens at {assignment['unlock_at']}.")
-    enrollment = find_enrollment(store, tenant, user_id, assignment["course_id"])
-    status = enrollment["effective_status"] if enrollment else None
-    if status not in ("active", "completed", "expired"):
+    enrollment = find_enrollment(db, user_id, assignment["course_id"])
+    if enrollment is None or enrollment["effective_status"] not in ("active", "completed", "expired"):
         raise ApiError(422, "not_enrolled", f"User '{user_id}' is not enrolled in this assignment's course.",
                        pointer="/user_id")
-    if status == "expired":
-        raise ApiError(403, "enrollment_expired", f"The enrollment expired at {enrollment['expires_at']}.")  # type: ignore[index]
+    if enrollment["effective_status"] == "expired":
+        raise ApiError(403, "enrollment_expired", f"The enrollment expired at {enrollment['expires_at']}.")
     late = assignment["due_date"] is not None and now > assignment["due_date"]
     if late and not assignment["allow_late_submission"]:
         raise ApiError(422, "assignment_past_due", f"The deadline was {assignment['due_date']}; this assignment "
@@ -249,15 +223,14 @@ def _user_id(fields: dict[str, str]) -> str:
     return user_id
 
 
-def submit(store: Store, tenant: Tenant, assignment_id: str, environ: dict[str, Any], *, data_dir: Path,
-           drain_limit: int, published_only: bool) -> Row:
+def submit(db: Db, assignment_id: str, environ: Mapping[str, Any], *, data_dir: Path, drain_limit: int) -> Row:
     """Receive a learner's work (multipart/form-data: user_id, file, notes) as a new attempt."""
     received_at = now_iso()
-    assignment = get_assignment(store, tenant, assignment_id, published_only=published_only)
+    assignment = get_assignment(db, assignment_id)
 
     def before_file(fields: dict[str, str]) -> None:  # fail before the file streams when we can
         if "user_id" in fields:
-            check_can_submit(store, tenant, assignment, _user_id(fields), received_at)
+            check_can_submit(db, assignment, _user_id(fields), received_at)
 
     max_file_bytes = assignment["max_file_size_mb"] * uploads.MIB
     spec = uploads.FormSpec(
@@ -280,15 +253,16 @@ def submit(store: Store, tenant: Tenant, assignment_id: str, environ: dict[str, 
                            title="Invalid Attribute")
         received = form.file
         submission_id = new_id("submission")
-        with store.transaction() as db:
-            assignment = get_assignment(store, tenant, assignment_id, published_only=published_only)
-            late = check_can_submit(store, tenant, assignment, user_id, received_at)
-            attempt = store.scalar("SELECT COALESCE(MAX(attempt), 0) + 1 FROM submissions WHERE assignment_id = ? "
-                                   "AND user_id = ?", (assignment_id, user_id))
+        with db.transaction():
+            assignment = get_assignment(db, assignment_id)
+            late = check_can_submit(db, assignment, user_id, received_at)
+            attempt = db.scalar("SELECT COALESCE(MAX(attempt), 0) + 1 FROM submissions WHERE app_id = :app "
+                                "AND env = :env AND assignment_id = :assignment AND user_id = :user",
+                                {"assignment": assignment_id, "user": user_id})
             uploads.store_blob(data_dir, received)
             penalty = assignment["late_penalty_percent"] if late else 0
-            db.table("submissions").insert({
-                "id": submission_id, "app_id": tenant.app_id, "env": tenant.env, "assignment_id": assignment_id,
+            db.insert("submissions", {
+                "id": submission_id, "assignment_id": assignment_id,
                 "course_id": assignment["course_id"], "lesson_id": assignment["lesson_id"], "user_id": user_id,
                 "attempt": attempt, "notes": plain_text(notes) if notes else None,
                 "filename": received.filename, "content_type": received.content_type,
@@ -297,16 +271,16 @@ def submit(store: Store, tenant: Tenant, assignment_id: str, environ: dict[str, 
                 "scores": None, "total_score": None, "final_score": None, "feedback": None, "graded_at": None,
                 "updated_at": received_at,
             })
-            emit(db, tenant, "assignment.submitted", "submission", submission_id, {
+            emit(db, "assignment.submitted", "submission", submission_id, {
                 "assignment_id": assignment_id, "submission_id": submission_id, "user_id": user_id,
                 "course_id": assignment["course_id"], "lesson_id": assignment["lesson_id"], "attempt": attempt,
-                "late": late, "late_penalty_percent": _number(penalty), "submitted_at": received_at,
+                "late": late, "late_penalty_percent": tidy_number(penalty), "submitted_at": received_at,
                 "file": {"filename": received.filename, "size_bytes": received.size, "sha256": received.sha256},
             })
     finally:
         if form.file is not None:
             form.file.discard()  # gone already once stored; removed here on any error
-    return get_submission(store, tenant, submission_id)
+    return get_submission(db, submission_id)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -319,20 +293,20 @@ def plain_text(text: str) -> str:
 
 # -- reading submissions -------------------------------------------------------------------
 
-_SUBMISSIONS = """
-FROM submissions s JOIN assignments a ON a.id = s.assignment_id
-JOIN lessons l ON l.id = a.lesson_id JOIN modules m ON m.id = l.module_id JOIN courses c ON c.id = l.course_id
+_SUBMISSIONS = f"""
+FROM submissions s JOIN assignments a ON a.id = s.assignment_id AND +a.app_id = :app AND +a.env = :env
+{_PLACE}
 WHERE s.app_id = :app AND s.env = :env AND a.deleted_at IS NULL
   AND l.deleted_at IS NULL AND m.deleted_at IS NULL AND c.deleted_at IS NULL"""
-_IS_CURRENT = ("s.attempt = (SELECT MAX(x.attempt) FROM submissions x WHERE x.assignment_id = s.assignment_id "
-               "AND x.user_id = s.user_id)")
+_IS_CURRENT = ("s.attempt = (SELECT MAX(x.attempt) FROM submissions x WHERE x.app_id = :app AND x.env = :env "
+               "AND x.assignment_id = s.assignment_id AND x.user_id = s.user_id)")
 _SUBMISSION_SELECT = f"SELECT s.*, a.max_score, a.rubric, {_IS_CURRENT} AS is_current " + _SUBMISSIONS
 
 
-def list_submissions(store: Store, tenant: Tenant, assignment_id: str, page: Page, *, user_id: str | None,
-                     current: bool | None, status: str | None, published_only: bool) -> tuple[list[Row], int]:
-    get_assignment(store, tenant, assignment_id, published_only=published_only)
-    where = _visible(published_only) + " AND s.assignment_id = :assignment"
+def list_submissions(db: Db, assignment_id: str, page: Page, *, user_id: str | None, current: bool | None,
+                     status: str | None) -> tuple[list[Row], int]:
+    get_assignment(db, assignment_id)
+    where = _visible(db) + " AND s.assignment_id = :assignment"
     if user_id is not None:
         where += " AND s.user_id = :user"
     if current is not None:
@@ -341,27 +315,24 @@ def list_submissions(store: Store, tenant: Tenant, assignment_id: str, page: Pag
         where += " AND s.graded_at IS NOT NULL"
     elif status == "submitted":
         where += " AND s.graded_at IS NULL"
-    params = _params(tenant, assignment=assignment_id, user=user_id, current=current, limit=page.size,
-                     offset=page.offset)
-    total = store.scalar("SELECT COUNT(*) " + _SUBMISSIONS + where, params)
-    rows = store.all(_SUBMISSION_SELECT + where + " ORDER BY s.id LIMIT :limit OFFSET :offset", params)
+    params = {"assignment": assignment_id, "user": user_id, "current": current, "limit": page.size,
+              "offset": page.offset}
+    total = db.scalar("SELECT COUNT(*) " + _SUBMISSIONS + where, params)
+    rows = db.all(_SUBMISSION_SELECT + where + " ORDER BY s.id LIMIT :limit OFFSET :offset", params)
     return rows, total
 
 
-def get_submission(store: Store, tenant: Tenant, submission_id: str, *, user_id: str | None = None,
-                   published_only: bool = False) -> Row:
+def get_submission(db: Db, submission_id: str, *, user_id: str | None = None) -> Row:
     """One submission; with `user_id` (a learner asking) only if it is theirs, else 404."""
-    row = store.one(_SUBMISSION_SELECT + _visible(published_only) + " AND s.id = :id",
-                    _params(tenant, id=submission_id))
+    row = db.one(_SUBMISSION_SELECT + _visible(db) + " AND s.id = :id", {"id": submission_id})
     if row is None or (user_id is not None and row["user_id"] != user_id):
         raise not_found("submission", submission_id)
     return row
 
 
-def submission_file(store: Store, tenant: Tenant, data_dir: Path, submission_id: str, *, user_id: str | None,
-                    published_only: bool) -> tuple[Row, Any]:
+def submission_file(db: Db, data_dir: Path, submission_id: str, *, user_id: str | None) -> tuple[Row, BinaryIO]:
     """The submission and its file, opened for reading."""
-    row = get_submission(store, tenant, submission_id, user_id=user_id, published_only=published_only)
+    row = get_submission(db, submission_id, user_id=user_id)
     try:
         return row, uploads.open_blob(data_dir, row["file_sha256"])
     except FileNotFoundError:
@@ -369,54 +340,28 @@ def submission_file(store: Store, tenant: Tenant, data_dir: Path, submission_id:
                        "server's storage.") from None
 
 
-def submission_resource(row: Row) -> dict[str, Any]:
-    scores = loads(row["scores"]) if row["scores"] else None
-    return resource("submission", row["id"], {
-        "assignment_id": row["assignment_id"],
-        "course_id": row["course_id"],
-        "lesson_id": row["lesson_id"],
-        "user_id": row["user_id"],
-        "attempt": row["attempt"],
-        "current": bool(row["is_current"]),
-        "status": "graded" if row["graded_at"] else "submitted",
-        "notes": row["notes"],
-        "file": {"filename": row["filename"], "content_type": row["content_type"], "size_bytes": row["file_size"],
-                 "sha256": row["file_sha256"]},
-        "late": bool(row["late"]),
-        "late_penalty_percent": _number(row["late_penalty_percent"]),
-        "submitted_at": row["submitted_at"],
-        "scores": scores,
-        "total_score": _number(row["total_score"]),
-        "final_score": _number(row["final_score"]),
-        "max_score": row["max_score"],
-        "feedback": row["feedback"],
-        "graded_at": row["graded_at"],
-        "updated_at": row["updated_at"],
-    }, {"assignment": to_one("assignment", row["assignment_id"]), "user": to_one("user", row["user_id"])})
-
-
 # -- grading -------------------------------------------------------------------------------
 
 
-def grade(store: Store, tenant: Tenant, submission_id: str, body: GradeBody) -> Row:
-    with store.transaction() as db:
-        row = get_submission(store, tenant, submission_id)
+def grade(db: Db, submission_id: str, body: GradeBody) -> Row:
+    with db.transaction():
+        row = get_submission(db, submission_id)
         scores, total = _score(loads(row["rubric"]), row["max_score"], body)
         penalty = row["late_penalty_percent"]
         final = round(total * (100 - penalty) / 100, 2)
         now = now_iso()
         feedback = plain_text(body.feedback) if body.feedback else None
-        db.table("submissions").update(submission_id, {
+        db.update("submissions", submission_id, {
             "scores": dumps(scores) if scores is not None else None, "total_score": total, "final_score": final,
             "feedback": feedback, "graded_at": now, "updated_at": now,
         })
-        emit(db, tenant, "assignment.graded", "submission", submission_id, {
+        emit(db, "assignment.graded", "submission", submission_id, {
             "submission_id": submission_id, "assignment_id": row["assignment_id"], "user_id": row["user_id"],
             "course_id": row["course_id"], "attempt": row["attempt"], "scores": scores,
-            "total_score": _number(total), "late_penalty_percent": _number(penalty), "final_score": _number(final),
+            "total_score": tidy_number(total), "late_penalty_percent": tidy_number(penalty), "final_score": tidy_number(final),
             "max_score": row["max_score"], "graded_at": now, "regraded": row["graded_at"] is not None,
         })
-    return get_submission(store, tenant, submission_id)
+    return get_submission(db, submission_id)
 
 
 def _score(rubric: list[dict[str, Any]], max_score: int, body: GradeBody) -> tuple[list[dict[str, Any]] | None, float]:
@@ -432,11 +377,12 @@ def _score(rubric: list[dict[str, Any]], max_score: int, body: GradeBody) -> tup
         if body.total_score is None:
             problem("validation_error", "total_score: required for an assignment without a rubric.", "/total_score")
         elif body.total_score > max_score:
-            problem("points_out_of_range", f"total_score: {_number(body.total_score)} is over the assignment's "
+            problem("points_out_of_range", f"total_score: {tidy_number(body.total_score)} is over the assignment's "
                     f"max_score of {max_score}.", "/total_score")
         if errors:
             raise ApiError.many(422, errors)
-        return None, float(body.total_score)  # type: ignore[arg-type]
+        assert body.total_score is not None
+        return None, float(body.total_score)
 
     criteria = {c["criteria"]: c for c in rubric}
     given: dict[str, float] = {}
@@ -451,22 +397,22 @@ def _score(rubric: list[dict[str, Any]], max_score: int, body: GradeBody) -> tup
             given[score.criteria] = score.points
             most = criteria[score.criteria]["max_points"]
             if score.points > most:
-                problem("points_out_of_range", f"{_number(score.points)} points is over the {most} that "
+                problem("points_out_of_range", f"{tidy_number(score.points)} points is over the {most} that "
                         f"'{score.criteria}' is worth.", f"{pointer}/points")
     missing = [name for name in criteria if name not in given]
     if missing:
         problem("missing_criteria", f"Every rubric criteria needs a score; missing: {', '.join(missing)}.", "/scores")
     total = round(sum(given.values()), 2)
     if not errors and body.total_score is not None and round(body.total_score, 2) != total:
-        problem("total_score_mismatch", f"total_score {_number(body.total_score)} is not the sum of the points "
-                f"({_number(total)}).", "/total_score")
+        problem("total_score_mismatch", f"total_score {tidy_number(body.total_score)} is not the sum of the points "
+                f"({tidy_number(total)}).", "/total_score")
     if errors:
         raise ApiError.many(422, errors)
-    return [{"criteria": name, "points": _number(given[name]), "max_points": c["max_points"]}
+    return [{"criteria": name, "points": tidy_number(given[name]), "max_points": c["max_points"]}
             for name, c in criteria.items()], total
 
 
-def _number(value: float | None) -> float | int | None:
+def tidy_number(value: float | None) -> float | int | None:
     """Whole numbers as integers (93, not 93.0)."""
     if value is None:
         return None

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from university_local.core.keyfiles import create_once
+from university_local.core.files import create_once
 
 KEY_FILE = "site-signing-key.pem"
 PAYLOAD_PREFIX = "ulc1"

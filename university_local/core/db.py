@@ -1,45 +1,49 @@
-"""SQLite storage: one file, a reading connection per thread, one writer, one transaction helper.
+"""SQLite storage: one file, a reading connection per thread, one writer, one way to write.
 
-WAL lets learners read while a write commits; `synchronous=FULL` makes an acknowledged write
-survive a power cut; foreign keys and a busy timeout are on for every connection
-(core/connection.py). Every write in the code base goes through `Store.transaction()` (or its
-one-statement forms `write` and `write_batched`), which returns only once the write is on disk,
-and lets concurrent writers share a commit (group commit) so that durability does not cost one
-fsync per request. Batched writes, the hottest, are applied by a process of their own
-(core/writer_process.py); SQLite's write lock orders its commits with the server's.
+`Store` is the database file. Features never hold it: they get a `Db`, the handle of one
+`Scope` (core/scope.py), which reads and writes that tenant's records only (core/scoped_sql.py
+checks every statement). The Store itself is the handle of the few duties that span tenants
+(scheduled jobs, API key lookups, public pages found by an unguessable id), reached as `db.site`.
+
+Writes: every write runs inside `transaction()`, on the one writer connection; reading
+connections are opened `query_only`, so a write anywhere else fails at once. A transaction is
+durable when it returns, and concurrent transactions share a commit (group commit), so that
+durability does not cost one fsync per request. The hottest writes, a learner's position in a
+lesson, are `BatchedWrite`s applied by a process of their own (core/writer_process.py);
+SQLite's write lock orders its commits with the server's.
 """
 
 from __future__ import annotations
 
-import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-import sqlite_utils
 
+from university_local.core import scoped_sql
 from university_local.core.connection import connect, sqlite_error
+from university_local.core.scope import Scope, Tenant
 from university_local.core.writer_process import BatchedWrite, Update, WriterProcess, apply_group
 
 # BatchedWrite is re-exported so that features define their batched statements with the Store.
-__all__ = ["BatchedWrite", "Row", "Store", "dumps", "loads", "raw_json"]
+__all__ = ["BatchedWrite", "Db", "Row", "Store", "dumps", "loads", "raw_json"]
 
 CACHE_ENTRIES = 512  # per thread
 COMMIT_DELAY = 0.002  # longest a commit waits for writers already queued to join it
 EXTERNAL_CHANGES_WITHIN = 1.0  # seconds until another process's commit invalidates caches
 T = TypeVar("T")
 Row = sqlite3.Row  # what reads return: columns by name, like a read-only mapping
+Params = Mapping[str, Any] | tuple[Any, ...] | list[Any]
 
 
 class Store:
-    """The database file and its per-thread connections."""
+    """The database file, its per-thread connections, and the statements that span tenants."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -47,7 +51,7 @@ class Store:
         self._local = threading.local()
         self.generation = 0  # commits made through this Store, by any thread
         # Group commit (see transaction): one writer connection and the batches riding on it.
-        self._writer: sqlite_utils.Database | None = None
+        self._writer: sqlite3.Connection | None = None
         self._writer_init = threading.Lock()
         self._write_lock = threading.Lock()
         self._commit = threading.Condition()
@@ -55,22 +59,57 @@ class Store:
         self._batch_members = 0  # transactions released into the open batch
         self._arriving = 0  # transactions waiting for the write lock
         self._scopes: dict[str, int] = {}  # generations of scoped caches
-        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()  # single statements for the writer thread
-        self._writer_thread: threading.Thread | None = None
         self._durable = 0
         self._committing = False
         self._failures: dict[int, BaseException] = {}
+        self._tenant_tables: frozenset[str] | None = None
+        self.scoped_statements: set[str] = set()  # statements checked by scoped_sql (they never change)
         self.writer_process = WriterProcess(self.path)  # applies batched writes (started on first use)
 
     @property
-    def db(self) -> sqlite_utils.Database:
-        """This thread's connection, or the writer inside a transaction (to see its own writes)."""
-        if getattr(self._local, "writing", False):
-            return self._writer_db()
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = sqlite_utils.Database(connect(self.path))
-        return db
+    def connection(self) -> sqlite3.Connection:
+        """This thread's reading connection, or the writer inside a transaction (to see its own writes)."""
+        if getattr(self._local, "depth", 0):
+            return self._writer_connection()
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.path)
+            conn.execute("PRAGMA query_only = ON")  # every write goes through transaction()
+        return conn
+
+    def scoped(self, scope: Scope) -> Db:
+        """The handle of one tenant's records, as `scope` may see them."""
+        return Db(self, scope)
+
+    @property
+    def tenant_tables(self) -> frozenset[str]:
+        """Tables partitioned by tenant: those with `app_id` and `env` columns."""
+        if self._tenant_tables is None:
+            rows = self.all("SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) c "
+                            "WHERE m.type = 'table' AND c.name IN ('app_id', 'env') "
+                            "GROUP BY m.name HAVING COUNT(*) = 2")
+            self._tenant_tables = frozenset(row[0] for row in rows)
+        return self._tenant_tables
+
+    # -- reading ----------------------------------------------------------------------------
+    # Straight to sqlite3: reads are the hot path of every request. Rows are sqlite3.Row, read
+    # by column name like a mapping and built in C.
+
+    def cursor(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
+        cursor = self.connection.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, params)
+
+    def one(self, sql: str, params: Params = ()) -> Row | None:
+        row: Row | None = self.cursor(sql, params).fetchone()
+        return row
+
+    def all(self, sql: str, params: Params = ()) -> list[Row]:
+        return self.cursor(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Params = ()) -> Any:
+        row = self.connection.execute(sql, params).fetchone()
+        return row[0] if row else None
 
     def data_version(self) -> tuple[int, int]:
         """Changes whenever anything in the database has changed.
@@ -83,7 +122,7 @@ class Store:
         local = self._local
         now = time.monotonic()
         if now - getattr(local, "external_checked", -EXTERNAL_CHANGES_WITHIN) >= EXTERNAL_CHANGES_WITHIN:
-            local.external_version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+            local.external_version = self.connection.execute("PRAGMA data_version").fetchone()[0]
             local.external_checked = now
         return local.external_version, self.generation
 
@@ -106,15 +145,18 @@ class Store:
             if len(cache) >= CACHE_ENTRIES:
                 cache.clear()
             cache[key] = compute()
-        return cache[key]
+        result: T = cache[key]
+        return result
 
     def changed(self, scope: str) -> None:
         """Invalidate the `scope` caches of this process (call after committing such a change)."""
         with self._commit:
             self._scopes[scope] = self._scopes.get(scope, 0) + 1
 
+    # -- writing ----------------------------------------------------------------------------
+
     @contextmanager
-    def transaction(self) -> Iterator[sqlite_utils.Database]:
+    def transaction(self) -> Iterator[Store]:
         """All-or-nothing, and durable when it returns: commit on exit, roll back on any exception.
 
         Group commit: every transaction runs on the one writer connection, inside a savepoint of
@@ -122,54 +164,68 @@ class Store:
         many transactions share one COMMIT (one fsync) instead of queueing for one each; alone,
         a transaction commits at once. Nested use becomes a savepoint of the caller's.
         """
-        writer = self._writer_db()
-        if getattr(self._local, "writing", False):
-            with writer.atomic():
-                yield writer
+        local = self._local
+        depth = getattr(local, "depth", 0)
+        writer = self._writer_connection()
+        if depth:
+            name = f"nested{depth}"
+            writer.execute(f"SAVEPOINT {name}")
+            local.depth = depth + 1
+            try:
+                yield self
+            except BaseException:
+                if writer.in_transaction:
+                    writer.execute(f"ROLLBACK TO {name}")
+                    writer.execute(f"RELEASE {name}")
+                raise
+            else:
+                writer.execute(f"RELEASE {name}")
+            finally:
+                local.depth = depth
             return
         self._arrive()
         with self._write_lock:
             self._arrived()
-            self._local.writing = True
+            local.depth = 1
             try:
-                if not writer.conn.in_transaction:
-                    writer.conn.execute("BEGIN IMMEDIATE")
-                writer.conn.execute("SAVEPOINT txn")
+                if not writer.in_transaction:
+                    writer.execute("BEGIN IMMEDIATE")
+                writer.execute("SAVEPOINT txn")
                 try:
-                    yield writer
+                    yield self
                 except BaseException as exc:
-                    if not writer.conn.in_transaction:  # the error rolled back the whole shared transaction
+                    if not writer.in_transaction:  # the error rolled back the whole shared transaction
                         self._fail_open_batch(sqlite_error(f"the write batch was rolled back: {exc}",
                                                            getattr(exc, "sqlite_errorcode", None)))
                     elif self._batch_members:  # others' writes are in it: they will commit it
-                        writer.conn.execute("ROLLBACK TO txn")
-                        writer.conn.execute("RELEASE txn")
+                        writer.execute("ROLLBACK TO txn")
+                        writer.execute("RELEASE txn")
                     else:  # nothing else in it: end it, so the database is not left locked
-                        writer.conn.execute("ROLLBACK")
+                        writer.execute("ROLLBACK")
                     raise
-                writer.conn.execute("RELEASE txn")
+                writer.execute("RELEASE txn")
                 self._batch_members += 1
                 batch = self._open_batch
             finally:
-                self._local.writing = False
+                local.depth = 0
         self._wait_until_durable(batch)
 
-    def write(self, sql: str, params: Any = ()) -> list[Row]:
-        """One statement, durable when this returns; rows of its RETURNING clause, if any.
+    def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
+        """Run a write inside the current transaction; the cursor holds its RETURNING rows."""
+        if not getattr(self._local, "depth", 0):
+            raise RuntimeError("writes run inside store.transaction() (or db.transaction())")
+        cursor = self._writer_connection().cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, params)
 
-        The fast path for the hottest writes. The statement is handed to the writer thread,
-        which runs every statement waiting at that moment and commits them together. A single
-        statement is atomic by itself, so none needs a savepoint; and request threads never
-        hold the write lock while they wait for the GIL, which under load would make every
-        other writer wait too.
-        """
-        if getattr(self._local, "writing", False):  # inside a transaction: part of it
-            return self._run(self._writer_db(), sql, params)
-        return self._submit(_Job(sql, params)).rows
+    def executemany(self, sql: str, rows: list[Any]) -> None:
+        if not getattr(self._local, "depth", 0):
+            raise RuntimeError("writes run inside store.transaction() (or db.transaction())")
+        self._writer_connection().executemany(sql, rows)
 
     def write_batched(self, statement: BatchedWrite, params: dict[str, Any],
                       key: tuple[Any, ...]) -> dict[str, Any] | None:
-        """Like `write`, for a statement that is applied to many requests at once.
+        """Apply one request's `statement`, which is applied to many requests at once.
 
         The writer process (core/writer_process.py) gathers the waiting requests for `statement`
         into one JSON array and runs it once for all of them, with an interpreter of its own.
@@ -179,9 +235,9 @@ class Store:
         it from applying. Inside a transaction, the write is part of the transaction. The
         statement must be idempotent (see WriterProcess).
         """
-        if getattr(self._local, "writing", False):
+        if getattr(self._local, "depth", 0):
             update = Update(statement, params, key)
-            apply_group(self._writer_db().conn, statement, [update])
+            apply_group(self._writer_connection(), statement, [update])
             if update.error is not None:
                 raise update.error
             return update.outcome
@@ -191,80 +247,17 @@ class Store:
         return outcome
 
     def write_long(self, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        """Like `write`, for a long set-based statement (the analytics fold): it runs in the writer
-        process, in the transaction of its next batch, so that the batched writes never wait for
-        it to win the CPU while it holds the write lock (core/writer_process.py). It must leave
-        what running it once leaves if it runs twice. Rows come back as dicts.
+        """Run a long set-based statement (the analytics fold) in the writer process, in the
+        transaction of its next batch, so that the batched writes never wait for it to win the
+        CPU while it holds the write lock. It must leave what running it once leaves if it runs
+        twice. Rows come back as dicts. Inside a transaction, it is part of the transaction.
         """
-        if getattr(self._local, "writing", False):  # inside a transaction: part of it
-            return [dict(row) for row in self._run(self._writer_db(), sql, params)]
+        if getattr(self._local, "depth", 0):
+            return [dict(row) for row in self.execute(sql, params).fetchall()]
         rows = self.writer_process.execute(sql, params)
         with self._commit:
             self.generation += 1
         return rows
-
-    def _submit(self, job: _Job) -> _Job:
-        """Hand `job` to the writer thread and wait until it is durable (or failed)."""
-        with self._writer_init:
-            if self._writer_thread is None:
-                self._writer_thread = threading.Thread(target=self._write_jobs, name="sqlite-writer", daemon=True)
-                self._writer_thread.start()
-        self._jobs.put(job)
-        job.done.acquire()
-        if job.error is not None:
-            raise job.error
-        return job
-
-    def _write_jobs(self) -> None:
-        """The writer thread: run what is queued, commit it as one batch, wake the writers."""
-        while True:
-            jobs = [self._jobs.get()]
-            while not self._jobs.empty():
-                jobs.append(self._jobs.get_nowait())
-            error: BaseException | None = None
-            with self._write_lock:
-                writer = self._writer_db()
-                committing = self._open_batch
-                try:
-                    if not writer.conn.in_transaction:
-                        writer.conn.execute("BEGIN IMMEDIATE")
-                    self._run_jobs(writer, jobs)
-                    writer.conn.execute("COMMIT")
-                    self._open_batch += 1
-                    self._batch_members = 0
-                except BaseException as exc:
-                    error = exc
-                    if writer.conn.in_transaction:
-                        writer.conn.execute("ROLLBACK")
-                    self._open_batch = committing + 1
-                    self._batch_members = 0
-            with self._commit:
-                if error is None:
-                    self._durable = max(self._durable, committing)
-                    self.generation += 1
-                else:
-                    self._record_failure(committing, error)
-                self._commit.notify_all()
-            for job in jobs:
-                if error is not None and job.error is None:
-                    job.error = error
-                job.done.release()
-
-    def _run_jobs(self, writer: sqlite_utils.Database, jobs: list[_Job]) -> None:
-        """Run one batch of jobs in the open transaction; a failing job fails alone."""
-        for job in jobs:
-            try:
-                job.rows = self._run(writer, job.sql, job.params)
-            except sqlite3.Error as exc:
-                job.error = exc
-                if not writer.conn.in_transaction:  # the error took the batch with it
-                    raise
-
-    @staticmethod
-    def _run(writer: sqlite_utils.Database, sql: str, params: Any) -> list[Row]:
-        cursor = writer.conn.cursor()
-        cursor.row_factory = sqlite3.Row
-        return cursor.execute(sql, params).fetchall()
 
     def _wait_until_durable(self, batch: int) -> None:
         """Return once `batch` is on disk, or raise what lost it. Only the record of the batch
@@ -295,14 +288,14 @@ class Store:
             committing = self._open_batch
             self._open_batch += 1
             self._batch_members = 0
-            writer = self._writer_db()
+            writer = self._writer_connection()
             try:
-                if writer.conn.in_transaction:
-                    writer.conn.execute("COMMIT")
+                if writer.in_transaction:
+                    writer.execute("COMMIT")
             except BaseException as exc:
                 error = exc
-                if writer.conn.in_transaction:
-                    writer.conn.execute("ROLLBACK")
+                if writer.in_transaction:
+                    writer.execute("ROLLBACK")
         with self._commit:
             self._committing = False
             if error is None:
@@ -333,39 +326,19 @@ class Store:
         for old in [b for b in self._failures if b < batch - 1000]:
             del self._failures[old]
 
-    def _writer_db(self) -> sqlite_utils.Database:
+    def _writer_connection(self) -> sqlite3.Connection:
         if self._writer is None:
             with self._writer_init:
                 if self._writer is None:
-                    self._writer = sqlite_utils.Database(connect(self.path))
+                    self._writer = connect(self.path)
         return self._writer
-
-    # Reads go straight to sqlite3: they are the hot path of every request, and need none of
-    # sqlite-utils' savepoint guard around statements that only read.
-
-    # Rows are sqlite3.Row: read by column name like a mapping, built in C.
-
-    def _read(self, sql: str, params: Any) -> sqlite3.Cursor:
-        cursor = self.db.conn.cursor()
-        cursor.row_factory = sqlite3.Row
-        return cursor.execute(sql, params)
-
-    def one(self, sql: str, params: Any = ()) -> Row | None:
-        return self._read(sql, params).fetchone()
-
-    def all(self, sql: str, params: Any = ()) -> list[Row]:
-        return self._read(sql, params).fetchall()
-
-    def scalar(self, sql: str, params: Any = ()) -> Any:
-        row = self.db.conn.execute(sql, params).fetchone()
-        return row[0] if row else None
 
     def close(self) -> None:
         self.writer_process.close()
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
         if self._writer is not None:
             with self._write_lock:
                 self._writer.close()
@@ -379,20 +352,20 @@ class Store:
         Each file runs in one transaction together with its version bump, so a crash leaves the
         schema at the previous version, never between two. Returns the version now in force.
         """
-        conn = self.db.conn
-        current = conn.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in _migration_scripts():
-            if number <= current:
-                continue
-            try:
-                conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
-                )
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            current = number
+        with self._write_lock:
+            conn = self._writer_connection()
+            current: int = conn.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in _migration_scripts():
+                if number <= current:
+                    continue
+                try:
+                    conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                current = number
+                self._tenant_tables = None
         return current
 
 
@@ -406,23 +379,113 @@ def _migration_scripts() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
-def _held_lock() -> threading.Lock:
-    lock = threading.Lock()
-    lock.acquire()
-    return lock
+class Db:
+    """One scope's handle on the database: every read and write a feature makes goes through it.
 
+    Statements take named parameters; `:app` and `:env` are always bound to the scope's tenant,
+    and the tenant can come from nowhere else. Each statement is checked once (scoped_sql.check)
+    to filter every tenant table by them, and refused if it does not. `insert` and `update` write
+    a tenant's row by its columns; `execute` runs any other write. Writes happen inside
+    `with db.transaction():`, which nests.
+    """
 
-@dataclass
-class _Job:
-    """A statement for the writer thread, and its outcome."""
+    __slots__ = ("store", "scope", "_tenant")
 
-    sql: str
-    params: Any
-    rows: list[Row] = field(default_factory=list)  # RETURNING rows
-    error: BaseException | None = None
-    # Held until the job is done: the waiter blocks on acquiring it, the writer releases it.
-    # A bare lock costs one futex wait and one wake; an Event adds a Condition round trip.
-    done: threading.Lock = field(default_factory=_held_lock)
+    def __init__(self, store: Store, scope: Scope) -> None:
+        self.store = store
+        self.scope = scope
+        self._tenant = {"app": scope.tenant.app_id, "env": scope.tenant.env}
+
+    @property
+    def tenant(self) -> Tenant:
+        return self.scope.tenant
+
+    @property
+    def published_only(self) -> bool:
+        return self.scope.published_only
+
+    @property
+    def site(self) -> Store:
+        """The handle for the statements that span tenants (say so by using it)."""
+        return self.store
+
+    def as_staff(self) -> Db:
+        """This tenant seen whole, whoever the caller (see Scope.as_staff)."""
+        return self if self.scope.is_staff else Db(self.store, self.scope.as_staff())
+
+    def scoped_to(self, scope: Scope) -> Db:
+        return Db(self.store, scope)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def cursor(self, sql: str, params: Mapping[str, Any] | None = None) -> sqlite3.Cursor:
+        return self.store.cursor(self._checked(sql), self._bind(params))
+
+    def one(self, sql: str, params: Mapping[str, Any] | None = None) -> Row | None:
+        row: Row | None = self.cursor(sql, params).fetchone()
+        return row
+
+    def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        return self.cursor(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        row = self.cursor(sql, params).fetchone()
+        return row[0] if row else None
+
+    def tuples(self, sql: str, params: Mapping[str, Any] | None = None) -> sqlite3.Cursor:
+        """The executed statement's cursor, yielding plain tuples (the fastest rows), for streaming."""
+        cursor = self.store.connection.cursor()
+        cursor.row_factory = None
+        return cursor.execute(self._checked(sql), self._bind(params))
+
+    def cached(self, key: Hashable, compute: Callable[[], T], *, scope: str | None = None) -> T:
+        """Store.cached, keyed by this scope too: one tenant's cached answer is never another's."""
+        return self.store.cached((self.scope, key), compute, scope=scope)
+
+    # -- writing ----------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Db]:
+        with self.store.transaction():
+            yield self
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> sqlite3.Cursor:
+        return self.store.execute(self._checked(sql), self._bind(params))
+
+    def insert(self, table: str, record: Mapping[str, Any]) -> None:
+        """Insert a row of a tenant table; its `app_id` and `env` are the scope's."""
+        columns = ", ".join(record)
+        values = ", ".join(f":{name}" for name in record)
+        self.execute(f"INSERT INTO {table} (app_id, env, {columns}) VALUES (:app, :env, {values})", record)
+
+    def update(self, table: str, row_id: str, changes: Mapping[str, Any]) -> int:
+        """Set `changes` on the tenant's row `row_id` of `table`; how many rows changed (0 or 1)."""
+        if not changes:
+            return 0
+        sets = ", ".join(f"{name} = :{name}" for name in changes)
+        sql = f"UPDATE {table} SET {sets} WHERE app_id = :app AND env = :env AND id = :row_id_"
+        return self.execute(sql, {**changes, "row_id_": row_id}).rowcount
+
+    def write_batched(self, statement: BatchedWrite, params: dict[str, Any],
+                      key: tuple[Any, ...]) -> dict[str, Any] | None:
+        """Store.write_batched for this tenant: the statement reads its tenant as `j.app`, `j.env`."""
+        if statement.apply not in self.store.scoped_statements:
+            scoped_sql.check(statement.apply, self.store.tenant_tables, scoped_sql.BATCH_TENANT)
+            self.store.scoped_statements.add(statement.apply)
+        return self.store.write_batched(statement, {**params, **self._tenant}, key)
+
+    def _checked(self, sql: str) -> str:
+        if sql not in self.store.scoped_statements:
+            scoped_sql.check(sql, self.store.tenant_tables)
+            self.store.scoped_statements.add(sql)
+        return sql
+
+    def _bind(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        if params is None:
+            return self._tenant
+        if not isinstance(params, Mapping):
+            raise TypeError("scoped statements take named parameters (a mapping)")
+        return {**params, **self._tenant}
 
 
 def dumps(value: Any) -> str:
@@ -430,7 +493,7 @@ def dumps(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def loads(text: str) -> Any:
+def loads(text: str | bytes) -> Any:
     return orjson.loads(text)
 
 

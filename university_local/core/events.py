@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from university_local.core.clock import now_iso
-from university_local.core.db import dumps
+from university_local.core.db import Db, dumps
 from university_local.core.ids import new_id
-from university_local.tenancy.models import Tenant
+from university_local.core.site import site_id
 
 # The spec's webhook events. Others may be recorded for sync, but only these can be subscribed to.
 WEBHOOK_EVENTS = (
@@ -30,38 +30,28 @@ WEBHOOK_EVENTS = (
     "discussion.replied",
 )
 
-def site_id(db: Any) -> str:
-    """This installation's id, made when the database was created."""
-    return db.execute("SELECT id FROM site").fetchone()[0]
 
-
-def emit(db: Any, tenant: Tenant, event_type: str, record_kind: str, record_id: str, data: dict[str, Any]) -> str:
+def emit(db: Db, event_type: str, record_kind: str, record_id: str, data: dict[str, Any]) -> str:
     """Record an event inside the caller's transaction; return its id."""
     event_id, now = new_id("evt"), now_iso()
+    site = site_id(db.site)
     payload = {
         "id": event_id,
         "event": event_type,
         "timestamp": now,
-        "site_id": site_id(db),
-        "environment": tenant.env,
+        "site_id": site,
+        "environment": db.tenant.env,
         "record": {"kind": record_kind, "id": record_id},
         "data": data,
     }
-    db.execute(
-        "INSERT INTO events (id, app_id, env, event_type, record_kind, record_id, site_id, payload, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (event_id, tenant.app_id, tenant.env, event_type, record_kind, record_id, payload["site_id"],
-         dumps(payload), now),
-    )
-    subscribers = db.execute(
-        "SELECT w.id FROM webhooks w, json_each(w.events) e WHERE w.app_id = ? AND w.env = ? "
-        "AND w.deleted_at IS NULL AND w.status != 'disabled' AND e.value = ?",
-        (tenant.app_id, tenant.env, event_type),
-    ).fetchall()
+    db.insert("events", {"id": event_id, "event_type": event_type, "record_kind": record_kind,
+                         "record_id": record_id, "site_id": site, "payload": dumps(payload), "created_at": now})
+    subscribers = db.all(
+        "SELECT w.id FROM webhooks w, json_each(w.events) e WHERE w.app_id = :app AND w.env = :env "
+        "AND w.deleted_at IS NULL AND w.status != 'disabled' AND e.value = :event", {"event": event_type})
     for (webhook_id,) in subscribers:
         db.execute(
             "INSERT INTO webhook_deliveries (id, webhook_id, event_id, status, next_attempt_at, created_at) "
-            "VALUES (?, ?, ?, 'pending', ?, ?)",
-            (new_id("dlv"), webhook_id, event_id, now, now),
-        )
+            "VALUES (:id, :webhook, :event, 'pending', :now, :now)",
+            {"id": new_id("dlv"), "webhook": webhook_id, "event": event_id, "now": now})
     return event_id

@@ -92,6 +92,14 @@ def envelope(type_name: str, attributes: type[BaseModel], *, name: str) -> type[
     return create_model(name, __base__=ApiModel, data=(data, ...))
 
 
+def unchanged(**field: Any) -> Any:
+    """The default of a PATCH attribute: left out of the body, it keeps its stored value (see
+    `patch_fields`). The attribute's own type says whether `null` is allowed:
+    `title: Title = unchanged()` refuses null, `description: Description | None = unchanged()`
+    clears it."""
+    return Field(None, **field)
+
+
 def patch_fields(model: BaseModel) -> dict[str, Any]:
     """Only the attributes the client sent: PATCH is partial."""
     return {name: getattr(model, name) for name in model.model_fields_set}

@@ -11,8 +11,9 @@ from __future__ import annotations
 import gzip
 import io
 import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -20,10 +21,11 @@ import bottle
 import orjson
 from pydantic import BaseModel, Field, ValidationError
 
+from university_local.core.config import Config
+from university_local.core.db import Db, Store
 from university_local.core.errors import ApiError, http_error, storage_error
 from university_local.core.ratelimit import RateLimiter
-from university_local.tenancy.keys import authenticate
-from university_local.tenancy.models import Principal, Tenant
+from university_local.core.scope import Scope, Tenant
 
 log = logging.getLogger("university_local")
 
@@ -78,26 +80,43 @@ NOTHING = Returns("none")
 
 
 @dataclass(frozen=True)
-class WithStatus:
-    """A handler's answer with another status than the route's usual one (e.g. 200 for an
-    existing record where a new one would be 201)."""
+class Reply:
+    """A handler's answer when the route's usual status, headers or media type do not fit it:
+    200 for an existing record where a new one would be 201, a file with its headers."""
 
-    status: int
     body: Any
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    media_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who calls, as their credential says: the key (rate limits count per key) and its scope."""
+
+    key_id: str
+    scope: Scope
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope.is_staff
+
+
+Authenticate = Callable[[Store, Mapping[str, Any]], Principal]
 
 
 @dataclass
 class Services:
-    """What handlers may reach: the store, the settings, the limiter."""
+    """What handlers may reach: the store, the settings, the limiter and the served OpenAPI document."""
 
-    store: Any
-    config: Any
+    store: Store
+    config: Config
     limiter: RateLimiter
     openapi: dict[str, Any] = field(default_factory=dict)
 
 
 class LearnerQuery(BaseModel):
-    """The query of a read a learner may make: a publishable key names itself (see Request.learner)."""
+    """The query of a read a learner may make: a publishable key names itself (Scope.acting_for)."""
 
     user_id: str | None = Field(None, min_length=1, max_length=128,
                                 description="Required with a publishable key: the learner asking.")
@@ -105,34 +124,52 @@ class LearnerQuery(BaseModel):
 
 @dataclass
 class Request:
-    """One call as a handler sees it: who, validated query and body, and the services."""
+    """One call as a handler sees it: who, validated query and body, the request's headers and
+    environ, and the services. `db` is the caller's handle on their tenant's records."""
 
     services: Services
     principal: Principal | None
     query: Any
     body: Any
+    environ: Mapping[str, Any]
+    _db: Db | None = None
+
+    @property
+    def scope(self) -> Scope:
+        assert self.principal is not None, "public routes have no scope"
+        return self.principal.scope
 
     @property
     def tenant(self) -> Tenant:
-        assert self.principal is not None, "public routes have no tenant"
-        return self.principal.tenant
+        return self.scope.tenant
 
     @property
-    def store(self) -> Any:
+    def db(self) -> Db:
+        if self._db is None:
+            self._db = self.services.store.scoped(self.scope)
+        return self._db
+
+    @property
+    def site(self) -> Store:
+        """The handle of the public routes, whose records span tenants (found by unguessable ids)."""
         return self.services.store
 
     @property
-    def published_only(self) -> bool:
-        """Publishable keys see published courses only."""
-        return self.principal is None or not self.principal.can_write
+    def config(self) -> Config:
+        return self.services.config
+
+    def header(self, name: str) -> str | None:
+        value = self.environ.get("HTTP_" + name.upper().replace("-", "_"))
+        return None if value is None else str(value)
+
+    def query_values(self, name: str) -> list[str]:
+        """Every value of a repeated query parameter (`include=a&include=b`)."""
+        values: list[str] = bottle.request.query.getall(name)
+        return values
 
     def learner(self, user_id: str | None) -> str | None:
-        """The learner a call reads for. A publishable key acts for one learner and must name
-        them (`user_id=`); a secret key may name one or none."""
-        if self.published_only and not user_id:
-            raise ApiError(400, "invalid_parameter", "With a publishable key, name the learner: user_id=...",
-                           parameter="user_id")
-        return user_id
+        """The learner a call reads or acts for (Scope.acting_for)."""
+        return self.scope.acting_for(user_id)
 
 
 @dataclass
@@ -152,11 +189,15 @@ class Route:
 
     @property
     def openapi_path(self) -> str:
-        return self.path.replace("<", "{").replace(">", "}")
+        """`/courses/<course_id>` as `/courses/{course_id}` (a `<path:path>` filter is bottle's alone)."""
+        return _PARAM.sub(r"{\1}", self.path)
 
     @property
     def path_params(self) -> list[str]:
-        return [part[1:-1] for part in self.path.split("/") if part.startswith("<")]
+        return _PARAM.findall(self.path)
+
+
+_PARAM = re.compile(r"<(\w+)(?::\w+)?>")
 
 
 class Router:
@@ -207,10 +248,12 @@ class Router:
 # -- serving -------------------------------------------------------------------------------
 
 
-def render(status: int, body: Any, headers: dict[str, str] | None = None, media_type: str | None = None) -> Any:
+def render(status: int, body: Any, headers: Mapping[str, str] | None = None, media_type: str | None = None) -> Any:
     """Set status and headers on bottle's response and return the body: JSON, or as is for a raw
     response (bytes, text, or an open file that the server streams)."""
     response = bottle.response
+    if media_type is not None:
+        response.content_type = media_type
     if response.status_code != status:  # 200 unless set: bottle parses a status line on every set
         response.status = status
     for name, value in (headers or {}).items():
@@ -219,7 +262,7 @@ def render(status: int, body: Any, headers: dict[str, str] | None = None, media_
         if status == 204:  # no length to frame it by: the HTTP router ends the connection, so say so
             response.set_header("Connection", "close")
         return ""
-    if media_type is not None:  # set before the handler ran, which may have named another
+    if media_type is not None:
         return body
     response.content_type = JSON_CONTENT_TYPE
     return _compressed(orjson.dumps(body))
@@ -250,26 +293,28 @@ def _accepts_gzip(header: str) -> bool:
     return False
 
 
-def render_error(err: ApiError, headers: dict[str, str] | None = None) -> bytes | str:
+def render_error(err: ApiError, headers: Mapping[str, str] | None = None) -> bytes | str:
     return render(err.status, err.body(), {**(headers or {}), **err.headers})
 
 
-def mount(app: bottle.Bottle, prefix: str, routers: list[Router], services: Services) -> list[Route]:
-    """Serve the routers' routes under `prefix`; return them with their full paths."""
+def mount(app: bottle.Bottle, prefix: str, routers: list[Router], services: Services,
+          authenticate: Authenticate) -> list[Route]:
+    """Serve the routers' routes under `prefix`, their callers known by `authenticate`; return
+    the routes with their full paths."""
     routes = [replace(route, path=prefix + route.path) for router in routers for route in router.routes]
     for route in routes:
-        app.route(route.path, route.method, _endpoint(route, services))
+        app.route(route.path, route.method, _endpoint(route, services, authenticate))
     return routes
 
 
-def _endpoint(route: Route, services: Services) -> Callable[..., bytes | str]:
+def _endpoint(route: Route, services: Services, authenticate: Authenticate) -> Callable[..., bytes | str]:
     def endpoint(**params: str) -> bytes | str:
         headers: dict[str, str] = {}
         try:
             principal = None
+            environ = bottle.request.environ
             if route.access != "public":
-                environ = bottle.request.environ  # bottle's header view would cost a hot write a tenth
-                principal = authenticate(services.store, environ.get("HTTP_X_APP_ID"), environ.get("HTTP_X_API_KEY"))
+                principal = authenticate(services.store, environ)
                 if route.rate:
                     headers = services.limiter.hit(principal.key_id, route.rate)
                 if route.access == "secret" and not principal.can_write:
@@ -277,13 +322,14 @@ def _endpoint(route: Route, services: Services) -> Callable[..., bytes | str]:
                                                      "and act as a learner.")
             query = _parse_query(route.query) if route.query else None
             body = _parse_body(route.body, services.config.max_body_bytes) if route.body else None
-            if route.returns.media_type:
-                bottle.response.content_type = route.returns.media_type
-            result = route.handler(Request(services, principal, query, body), **params)
-            status = route.status
-            if isinstance(result, WithStatus):
-                status, result = result.status, result.body
-            return render(status, result, headers, route.returns.media_type)
+            result = route.handler(Request(services, principal, query, body, environ), **params)
+            status, media_type = route.status, route.returns.media_type
+            if isinstance(result, Reply):
+                status = result.status or status
+                headers.update(result.headers)
+                media_type = result.media_type or media_type
+                result = result.body
+            return render(status, result, headers, media_type)
         except ApiError as err:
             finish_reading_body(services.config.max_body_bytes, headers)
             return render_error(err, headers)

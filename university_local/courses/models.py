@@ -1,4 +1,4 @@
-"""Course request and response models."""
+"""Course request models, and the settings every course has."""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ from pydantic import BaseModel, Field
 
 from university_local.core.models import (
     ApiModel,
-    Attributes,
     Description,
     ExternalId,
-    Timestamp,
     Title,
     WebUrl,
     envelope,
+    unchanged,
 )
 from university_local.core.pagination import PageQuery
-from university_local.core.routing import ResourceType
 
 CourseStatus = Literal["draft", "published", "archived"]
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -40,14 +38,14 @@ class CourseSettings(ApiModel):
 class CourseSettingsPatch(ApiModel):
     """Settings sent on create or PATCH: only the keys given change."""
 
-    self_enrollment: bool = None  # type: ignore[assignment]
-    certificate_enabled: bool = None  # type: ignore[assignment]
-    certificate_template_id: str | None = Field(None, min_length=1, max_length=128)
-    discussion_enabled: bool = None  # type: ignore[assignment]
-    drip_content: bool = None  # type: ignore[assignment]
-    passing_score: int = Field(None, ge=0, le=100)  # type: ignore[assignment]
-    max_attempts: int | None = Field(None, ge=1)
-    max_enrollments: int | None = Field(None, ge=1)
+    self_enrollment: bool = unchanged()
+    certificate_enabled: bool = unchanged()
+    certificate_template_id: str | None = unchanged(min_length=1, max_length=128)
+    discussion_enabled: bool = unchanged()
+    drip_content: bool = unchanged()
+    passing_score: int = unchanged(ge=0, le=100)
+    max_attempts: int | None = unchanged(ge=1)
+    max_enrollments: int | None = unchanged(ge=1)
 
 
 class CourseCreate(ApiModel):
@@ -65,14 +63,14 @@ class CourseCreate(ApiModel):
 class CourseUpdate(ApiModel):
     """PATCH: fields left out stay as they are; `null` clears a nullable field."""
 
-    title: Title = None  # type: ignore[assignment]
-    description: Description | None = None
-    slug: str = Field(None, min_length=1, max_length=120, pattern=SLUG_PATTERN)  # type: ignore[assignment]
-    status: CourseStatus = None  # type: ignore[assignment]
-    thumbnail_url: WebUrl | None = None
-    category_id: ExternalId | None = None
-    instructor_id: ExternalId | None = None
-    settings: CourseSettingsPatch = None  # type: ignore[assignment]
+    title: Title = unchanged()
+    description: Description | None = unchanged()
+    slug: str = unchanged(min_length=1, max_length=120, pattern=SLUG_PATTERN)
+    status: CourseStatus = unchanged()
+    thumbnail_url: WebUrl | None = unchanged()
+    category_id: ExternalId | None = unchanged()
+    instructor_id: ExternalId | None = unchanged()
+    settings: CourseSettingsPatch = unchanged()
 
 
 CourseCreateBody = envelope("course", CourseCreate, name="CourseCreateBody")
@@ -89,40 +87,3 @@ class CourseGetQuery(BaseModel):
     include: str | None = Field(
         None, description="Comma-separated related resources: modules, lessons, instructor."
     )
-
-
-class CourseSettingsOut(Attributes):
-    self_enrollment: bool
-    certificate_enabled: bool
-    certificate_template_id: str | None
-    discussion_enabled: bool
-    drip_content: bool
-    passing_score: int
-    max_attempts: int | None
-    max_enrollments: int | None
-
-
-class CourseAttributes(Attributes):
-    title: str
-    description: str | None
-    slug: str
-    status: CourseStatus
-    thumbnail_url: str | None
-    category_id: str | None
-    instructor_id: str | None
-    duration_minutes: int = Field(description="Sum of the durations of the course's lessons.")
-    module_count: int
-    lesson_count: int
-    enrollment_count: int = Field(description="Enrollments that are not cancelled.")
-    rating: float | None = Field(description="Mean of learners' ratings (1-5), one decimal; null until rated.")
-    settings: CourseSettingsOut
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-COURSE = ResourceType(
-    "course",
-    CourseAttributes,
-    relationships={"instructor": "user", "category": "category", "modules": "module", "lessons": "lesson"},
-    to_many=("modules", "lessons"),
-)

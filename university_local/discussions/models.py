@@ -1,20 +1,13 @@
-"""Discussion request and response models."""
+"""Discussion request models."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from university_local.core.models import (
-    ApiModel,
-    Attributes,
-    Timestamp,
-    Title,
-    envelope,
-)
+from university_local.core.models import ApiModel, Title, envelope, unchanged
 from university_local.core.pagination import PageQuery
-from university_local.core.routing import ResourceType
 
 MAX_CONTENT_CHARS = 50_000
 MAX_REPLY_DEPTH = 4  # a direct reply to the discussion is depth 0
@@ -39,8 +32,8 @@ class DiscussionCreate(ApiModel):
 class DiscussionUpdate(ApiModel):
     """PATCH: only the fields sent change."""
 
-    title: PlainTitle = None  # type: ignore[assignment]
-    content: Content = None  # type: ignore[assignment]
+    title: PlainTitle = unchanged()
+    content: Content = unchanged()
 
 
 DiscussionCreateBody = envelope("discussion", DiscussionCreate, name="DiscussionCreateBody")
@@ -92,54 +85,3 @@ class DiscussionGetQuery(BaseModel):
 
 class ReplyListQuery(PageQuery):
     pass
-
-
-class DiscussionAttributes(Attributes):
-    course_id: str
-    lesson_id: str | None
-    title: str
-    content: str
-    author_id: str
-    reply_count: int = Field(description="Replies not deleted.")
-    upvotes: int
-    pinned: bool
-    resolved: bool
-    resolved_at: Timestamp | None
-    answer_reply_id: str | None
-    last_reply_at: Timestamp | None
-    created_at: Timestamp
-    updated_at: Timestamp = Field(description="Last change to the discussion itself (edit, pin, resolve).")
-
-
-class ReplyAttributes(Attributes):
-    discussion_id: str
-    parent_reply_id: str | None = Field(description="Where the reply hangs in the thread; null at the top.")
-    in_reply_to_id: str | None = Field(description="The reply its author answered (differs from "
-                                                   "parent_reply_id only below the deepest level).")
-    depth: int = Field(description=f"0 for a reply to the discussion, at most {MAX_REPLY_DEPTH}.")
-    author_id: str | None = Field(description="null once deleted")
-    content: str | None = Field(description="null once deleted")
-    upvotes: int
-    deleted: bool = Field(description="A deleted reply is listed, without author or content, only while "
-                                      "replies below it remain.")
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-class UpvoteAttributes(Attributes):
-    user_id: str
-    target_type: Literal["discussion", "reply"]
-    target_id: str
-    discussion_id: str
-    upvotes: int = Field(description="The target's upvotes now.")
-    created_at: Timestamp
-
-
-DISCUSSION = ResourceType(
-    "discussion", DiscussionAttributes,
-    relationships={"course": "course", "lesson": "lesson", "author": "user", "replies": "reply"},
-    to_many=("replies",),
-)
-REPLY = ResourceType("reply", ReplyAttributes,
-                     relationships={"discussion": "discussion", "parent": "reply", "author": "user"})
-UPVOTE = ResourceType("upvote", UpvoteAttributes, relationships={"user": "user"})

@@ -1,4 +1,4 @@
-"""Learning path request and response models."""
+"""Learning path request models."""
 
 from __future__ import annotations
 
@@ -6,16 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from university_local.core.models import (
-    ApiModel,
-    Attributes,
-    Description,
-    Timestamp,
-    Title,
-    envelope,
-)
+from university_local.core.models import ApiModel, Description, Title, envelope, unchanged
 from university_local.core.pagination import PageQuery
-from university_local.core.routing import ResourceType
 
 PathStatus = Literal["draft", "published"]
 MAX_COURSES = 100  # a curriculum, not a catalogue
@@ -47,11 +39,11 @@ class LearningPathCreate(ApiModel):
 class LearningPathUpdate(ApiModel):
     """PATCH: fields left out stay as they are; `courses`, when sent, replaces the whole list."""
 
-    title: Title = None  # type: ignore[assignment]
-    description: Description | None = None
-    courses: list[PathCourse] = Field(None, max_length=MAX_COURSES)  # type: ignore[arg-type]
-    certificate_id: Ref | None = None
-    status: PathStatus = None  # type: ignore[assignment]
+    title: Title = unchanged()
+    description: Description | None = unchanged()
+    courses: list[PathCourse] = unchanged(max_length=MAX_COURSES)
+    certificate_id: Ref | None = unchanged()
+    status: PathStatus = unchanged()
 
 
 LearningPathCreateBody = envelope("learning_path", LearningPathCreate, name="LearningPathCreateBody")
@@ -61,46 +53,3 @@ LearningPathUpdateBody = envelope("learning_path", LearningPathUpdate, name="Lea
 class LearningPathListQuery(PageQuery):
     status: PathStatus | None = None
     course_id: str | None = Field(None, description="Only paths that include this course.")
-
-
-class PathCourseOut(Attributes):
-    course_id: str
-    position: int
-    required: bool
-    prerequisites: list[str]
-
-
-class LearningPathAttributes(Attributes):
-    title: str
-    description: str | None
-    status: PathStatus
-    total_courses: int
-    total_duration_hours: float = Field(description="The courses' durations added up, in hours, one decimal.")
-    courses: list[PathCourseOut] = Field(description="In position order. A course deleted since it was added "
-                                                     "is left out, and so are prerequisites naming it.")
-    certificate_id: str | None
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-class PathProgress(Attributes):
-    path_id: str
-    user_id: str
-    overall_progress: int = Field(description="Required courses completed, percent, rounded down (all courses "
-                                              "when none is required).")
-    courses_completed: int = Field(description="Courses of the path completed, optional ones included.")
-    total_courses: int
-    current_course: str | None = Field(description="The first course, by position, the learner is enrolled in "
-                                                   "and has not completed; null when there is none.")
-    next_available: list[str] = Field(description="Courses not completed whose prerequisites all are.")
-    locked: list[str] = Field(description="Courses not completed with a prerequisite not completed.")
-    time_invested_hours: float = Field(description="Time spent on the path's lessons, in hours, one decimal.")
-    estimated_completion_hours: float = Field(description="Duration of the required lessons still to complete "
-                                                          "in the required courses not yet completed.")
-
-
-class PathProgressDocument(Attributes):
-    data: PathProgress
-
-
-LEARNING_PATH = ResourceType("learning_path", LearningPathAttributes)

@@ -23,20 +23,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from university_local.core.clock import now_iso
-from university_local.core.db import Row, Store, dumps, loads
+from university_local.core.db import Db, Row, dumps, loads
 from university_local.core.errors import ApiError, not_found
 from university_local.core.ids import new_id
-from university_local.core.jsonapi import resource
 from university_local.core.pagination import Page
 from university_local.learning_paths.models import LearningPathCreate, PathCourse
-from university_local.tenancy.models import Tenant
 
 COURSES_POINTER = "/data/attributes/courses"
 _COLUMNS = ("title", "description", "certificate_id", "status")
-_NOT_NULL = ("title", "status", "courses")
-_LIVE = "FROM learning_paths p WHERE p.app_id = ? AND p.env = ? AND p.deleted_at IS NULL"
+_LIVE = "FROM learning_paths p WHERE p.app_id = :app AND p.env = :env AND p.deleted_at IS NULL"
 # The enrollment status a learner sees (enrollments/service.py): an active enrollment past its end is expired.
-_EFFECTIVE_STATUS = ("CASE WHEN status = 'active' AND expires_at IS NOT NULL AND expires_at <= ? "
+_EFFECTIVE_STATUS = ("CASE WHEN status = 'active' AND expires_at IS NOT NULL AND expires_at <= :now "
                      "THEN 'expired' ELSE status END")
 
 
@@ -51,45 +48,58 @@ class PathEntry:
     duration_minutes: int
 
 
+@dataclass(frozen=True)
+class PathProgress:
+    """One learner's progress along a path (the spec's progress document)."""
+
+    path_id: str
+    user_id: str
+    overall_progress: int
+    courses_completed: int
+    total_courses: int
+    current_course: str | None
+    next_available: list[str]
+    locked: list[str]
+    time_invested_hours: float
+    estimated_completion_hours: float
+
+
 # -- reading -----------------------------------------------------------------------------------
 
 
-def get_path(store: Store, tenant: Tenant, path_id: str, *, published_only: bool = False) -> Row:
+def get_path(db: Db, path_id: str) -> Row:
     """The live path, or `learning_path_not_found` (also for drafts when only published ones are visible)."""
-    row = store.one(f"SELECT p.* {_LIVE} AND p.id = ?", (tenant.app_id, tenant.env, path_id))
-    if row is None or (published_only and row["status"] != "published"):
+    row = db.one(f"SELECT p.* {_LIVE} AND p.id = :id", {"id": path_id})
+    if row is None or (db.published_only and row["status"] != "published"):
         raise not_found("learning_path", path_id)
     return row
 
 
-def list_paths(store: Store, tenant: Tenant, page: Page, *, published_only: bool, status: str | None = None,
-               course_id: str | None = None) -> tuple[list[Row], int]:
-    where, params = "", [tenant.app_id, tenant.env]
-    if published_only:
+def list_paths(db: Db, page: Page, *, status: str | None = None, course_id: str | None = None) -> tuple[list[Row], int]:
+    where, params = "", {"status": status, "course": course_id, "limit": page.size, "offset": page.offset}
+    if db.published_only:
         where += " AND p.status = 'published'"
     if status is not None:
-        where += " AND p.status = ?"
-        params.append(status)
+        where += " AND p.status = :status"
     if course_id is not None:
-        where += " AND p.id IN (SELECT path_id FROM learning_path_courses WHERE app_id = ? AND env = ? AND course_id = ?)"
-        params += [tenant.app_id, tenant.env, course_id]
-    total = store.scalar(f"SELECT COUNT(*) {_LIVE}{where}", params)
-    rows = store.all(f"SELECT p.* {_LIVE}{where} ORDER BY p.id LIMIT ? OFFSET ?", [*params, page.size, page.offset])
+        where += (" AND p.id IN (SELECT path_id FROM learning_path_courses WHERE app_id = :app AND env = :env "
+                  "AND course_id = :course)")
+    total = db.scalar(f"SELECT COUNT(*) {_LIVE}{where}", params)
+    rows = db.all(f"SELECT p.* {_LIVE}{where} ORDER BY p.id LIMIT :limit OFFSET :offset", params)
     return rows, total
 
 
-def path_entries(store: Store, tenant: Tenant, path_ids: list[str]) -> dict[str, list[PathEntry]]:
+def path_entries(db: Db, path_ids: list[str]) -> dict[str, list[PathEntry]]:
     """The live courses of each path, in order, numbered 1..n, with prerequisites on live courses only."""
     if not path_ids:
         return {}
     found: dict[str, list[Row]] = {path_id: [] for path_id in path_ids}
-    marks = ",".join("?" * len(path_ids))
-    rows = store.all(
+    rows = db.all(
         "SELECT pc.path_id, pc.course_id, pc.required, pc.prerequisites, c.duration_minutes "
         "FROM learning_path_courses pc JOIN courses c ON c.id = pc.course_id "
-        "AND c.app_id = pc.app_id AND c.env = pc.env AND c.deleted_at IS NULL "
-        f"WHERE pc.app_id = ? AND pc.env = ? AND pc.path_id IN ({marks}) ORDER BY pc.path_id, pc.position",
-        [tenant.app_id, tenant.env, *path_ids])
+        "AND c.app_id = :app AND c.env = :env AND c.deleted_at IS NULL "
+        "WHERE pc.app_id = :app AND pc.env = :env AND pc.path_id IN (SELECT value FROM json_each(:ids)) "
+        "ORDER BY pc.path_id, pc.position", {"ids": dumps(path_ids)})
     for row in rows:
         found[row["path_id"]].append(row)
     entries = {}
@@ -103,31 +113,6 @@ def path_entries(store: Store, tenant: Tenant, path_ids: list[str]) -> dict[str,
     return entries
 
 
-def path_resources(store: Store, tenant: Tenant, rows: list[Row]) -> list[dict[str, Any]]:
-    """The resource objects of `rows`, their courses read in one query."""
-    entries = path_entries(store, tenant, [row["id"] for row in rows])
-    return [_resource(row, entries[row["id"]]) for row in rows]
-
-
-def path_resource(store: Store, tenant: Tenant, row: Row) -> dict[str, Any]:
-    return path_resources(store, tenant, [row])[0]
-
-
-def _resource(row: Row, entries: list[PathEntry]) -> dict[str, Any]:
-    return resource("learning_path", row["id"], {
-        "title": row["title"],
-        "description": row["description"],
-        "status": row["status"],
-        "total_courses": len(entries),
-        "total_duration_hours": _hours(60 * sum(e.duration_minutes for e in entries)),
-        "courses": [{"course_id": e.course_id, "position": e.position, "required": e.required,
-                     "prerequisites": e.prerequisites} for e in entries],
-        "certificate_id": row["certificate_id"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-    })
-
-
 def _hours(seconds: int) -> float:
     return round(seconds / 3600, 1)
 
@@ -135,66 +120,61 @@ def _hours(seconds: int) -> float:
 # -- writing -----------------------------------------------------------------------------------
 
 
-def create_path(store: Store, tenant: Tenant, attrs: LearningPathCreate) -> Row:
+def create_path(db: Db, attrs: LearningPathCreate) -> Row:
     now, path_id = now_iso(), new_id("path")
-    with store.transaction() as db:
-        courses = _checked_courses(store, tenant, attrs.courses)
-        _check_template(store, tenant, attrs.certificate_id)
-        db.table("learning_paths").insert({
-            "id": path_id, "app_id": tenant.app_id, "env": tenant.env, "title": attrs.title,
-            "description": attrs.description, "status": attrs.status, "certificate_id": attrs.certificate_id,
-            "created_at": now, "updated_at": now, "deleted_at": None,
+    with db.transaction():
+        courses = _checked_courses(db, attrs.courses)
+        _check_template(db, attrs.certificate_id)
+        db.insert("learning_paths", {
+            "id": path_id, "title": attrs.title, "description": attrs.description, "status": attrs.status,
+            "certificate_id": attrs.certificate_id, "created_at": now, "updated_at": now, "deleted_at": None,
         })
-        _store_courses(db, tenant, path_id, courses)
-    return get_path(store, tenant, path_id)
+        _store_courses(db, path_id, courses)
+    return get_path(db, path_id)
 
 
-def update_path(store: Store, tenant: Tenant, path_id: str, changes: dict[str, Any]) -> Row:
+def update_path(db: Db, path_id: str, changes: dict[str, Any]) -> Row:
     """Apply a PATCH: only the fields sent change; `courses` replaces the whole list."""
-    with store.transaction() as db:
-        get_path(store, tenant, path_id)
-        nulls = [name for name in _NOT_NULL if name in changes and changes[name] is None]
-        if nulls:
-            raise ApiError(422, "validation_error", f"{nulls[0]} cannot be null.", pointer=f"/data/attributes/{nulls[0]}")
+    with db.transaction():
+        get_path(db, path_id)
         update = {name: value for name, value in changes.items() if name in _COLUMNS}
-        _check_template(store, tenant, changes.get("certificate_id"))
+        _check_template(db, changes.get("certificate_id"))
         if "courses" in changes:
-            _store_courses(db, tenant, path_id, _checked_courses(store, tenant, changes["courses"]))
+            _store_courses(db, path_id, _checked_courses(db, changes["courses"]))
         if changes:
-            db.table("learning_paths").update(path_id, {**update, "updated_at": now_iso()})
-    return get_path(store, tenant, path_id)
+            db.update("learning_paths", path_id, {**update, "updated_at": now_iso()})
+    return get_path(db, path_id)
 
 
-def _check_template(store: Store, tenant: Tenant, template_id: str | None) -> None:
+def _check_template(db: Db, template_id: str | None) -> None:
     """A path's certificate names a template of the organisation (read directly: this module
     imports no other feature's service)."""
-    if template_id and not store.scalar(
-            "SELECT 1 FROM certificate_templates WHERE app_id = ? AND env = ? AND id = ? AND deleted_at IS NULL",
-            (tenant.app_id, tenant.env, template_id)):
+    if template_id and not db.scalar(
+            "SELECT 1 FROM certificate_templates WHERE app_id = :app AND env = :env AND id = :id "
+            "AND deleted_at IS NULL", {"id": template_id}):
         raise ApiError(404, "certificate_template_not_found", f"No certificate template '{template_id}'.",
                        pointer="/data/attributes/certificate_id")
 
 
-def delete_path(store: Store, tenant: Tenant, path_id: str) -> None:
+def delete_path(db: Db, path_id: str) -> None:
     """Soft delete: the path stops being listed and stops enforcing its prerequisites."""
-    with store.transaction() as db:
-        get_path(store, tenant, path_id)
+    with db.transaction():
+        get_path(db, path_id)
         now = now_iso()
-        db.table("learning_paths").update(path_id, {"deleted_at": now, "updated_at": now})
+        db.update("learning_paths", path_id, {"deleted_at": now, "updated_at": now})
 
 
-def _store_courses(db: Any, tenant: Tenant, path_id: str, courses: list[PathCourse]) -> None:
-    db.execute("DELETE FROM learning_path_courses WHERE path_id = ?", (path_id,))
+def _store_courses(db: Db, path_id: str, courses: list[PathCourse]) -> None:
+    db.execute("DELETE FROM learning_path_courses WHERE path_id = :path AND app_id = :app AND env = :env",
+               {"path": path_id})
     for position, course in enumerate(courses, start=1):
-        db.execute(
-            "INSERT INTO learning_path_courses (path_id, app_id, env, course_id, position, required, prerequisites) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (path_id, tenant.app_id, tenant.env, course.course_id, position, int(course.required),
-             dumps(course.prerequisites)),
-        )
+        db.insert("learning_path_courses", {
+            "path_id": path_id, "course_id": course.course_id, "position": position,
+            "required": int(course.required), "prerequisites": dumps(course.prerequisites),
+        })
 
 
-def _checked_courses(store: Store, tenant: Tenant, courses: list[PathCourse]) -> list[PathCourse]:
+def _checked_courses(db: Db, courses: list[PathCourse]) -> list[PathCourse]:
     """The course list in position order, or the first thing wrong with it, pointed at.
 
     Positions are either all given, and then they must number the courses 1..n once each (in
@@ -207,7 +187,7 @@ def _checked_courses(store: Store, tenant: Tenant, courses: list[PathCourse]) ->
                            f"courses/{index[course.course_id]}; a path lists a course once.",
                            pointer=f"{COURSES_POINTER}/{i}/course_id")
         index[course.course_id] = i
-    live = _live_courses(store, tenant, list(index))
+    live = _live_courses(db, list(index))
     for i, course in enumerate(courses):
         if course.course_id not in live:
             raise _pointed(not_found("course", course.course_id), f"{COURSES_POINTER}/{i}/course_id")
@@ -285,28 +265,26 @@ def _pointed(err: ApiError, pointer: str) -> ApiError:
     return err
 
 
-def _live_courses(store: Store, tenant: Tenant, course_ids: list[str]) -> set[str]:
+def _live_courses(db: Db, course_ids: list[str]) -> set[str]:
     if not course_ids:
         return set()
-    marks = ",".join("?" * len(course_ids))
-    return {row[0] for row in store.all(
-        f"SELECT id FROM courses WHERE app_id = ? AND env = ? AND deleted_at IS NULL AND id IN ({marks})",
-        [tenant.app_id, tenant.env, *course_ids])}
+    return {row[0] for row in db.all(
+        "SELECT id FROM courses WHERE app_id = :app AND env = :env AND deleted_at IS NULL "
+        "AND id IN (SELECT value FROM json_each(:ids))", {"ids": dumps(course_ids)})}
 
 
 # -- learners ----------------------------------------------------------------------------------
 
 
-def _statuses(store: Store, tenant: Tenant, user_id: str, course_ids: Iterable[str]) -> dict[str, str]:
+def _statuses(db: Db, user_id: str, course_ids: Iterable[str]) -> dict[str, str]:
     """The learner's effective enrollment status in each of the courses they have an enrollment in."""
     ids = list(course_ids)
     if not ids:
         return {}
-    marks = ",".join("?" * len(ids))
-    rows = store.all(
-        f"SELECT course_id, {_EFFECTIVE_STATUS} AS status FROM enrollments "
-        f"WHERE app_id = ? AND env = ? AND user_id = ? AND course_id IN ({marks})",
-        [now_iso(), tenant.app_id, tenant.env, user_id, *ids])
+    rows = db.all(
+        f"SELECT course_id, {_EFFECTIVE_STATUS} AS status FROM enrollments WHERE app_id = :app AND env = :env "
+        "AND user_id = :user AND course_id IN (SELECT value FROM json_each(:ids))",
+        {"now": now_iso(), "user": user_id, "ids": dumps(ids)})
     return {row["course_id"]: row["status"] for row in rows}
 
 
@@ -315,68 +293,69 @@ def _counted(entries: list[PathEntry]) -> list[PathEntry]:
     return [e for e in entries if e.required] or entries
 
 
-def path_progress(store: Store, tenant: Tenant, path_id: str, user_id: str, *, published_only: bool) -> dict[str, Any]:
+def path_progress(db: Db, path_id: str, user_id: str) -> PathProgress:
     """The spec's progress document for one learner on one path (all zeros before they start)."""
-    get_path(store, tenant, path_id, published_only=published_only)
-    entries = path_entries(store, tenant, [path_id])[path_id]
+    get_path(db, path_id)
+    entries = path_entries(db, [path_id])[path_id]
     ids = [e.course_id for e in entries]
-    status = _statuses(store, tenant, user_id, ids)
+    status = _statuses(db, user_id, ids)
     completed = {course_id for course_id, s in status.items() if s == "completed"}
     counted = _counted(entries)
     unlocked = [e for e in entries if e.course_id not in completed and all(p in completed for p in e.prerequisites)]
     open_ids = {e.course_id for e in unlocked}
     locked = [e for e in entries if e.course_id not in completed and e.course_id not in open_ids]
-    marks = ",".join("?" * len(ids))
-    spent = store.scalar(
-        "SELECT COALESCE(SUM(p.time_spent_seconds), 0) FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id "
-        f"WHERE p.app_id = ? AND p.env = ? AND p.user_id = ? AND p.course_id IN ({marks}) AND l.deleted_at IS NULL",
-        [tenant.app_id, tenant.env, user_id, *ids]) if ids else 0
+    spent = db.scalar(
+        "SELECT COALESCE(SUM(p.time_spent_seconds), 0) FROM lesson_progress p "
+        "JOIN lessons l ON l.id = p.lesson_id AND +l.app_id = :app AND +l.env = :env "
+        "WHERE p.app_id = :app AND p.env = :env AND p.user_id = :user "
+        "AND p.course_id IN (SELECT value FROM json_each(:ids)) AND l.deleted_at IS NULL",
+        {"user": user_id, "ids": dumps(ids)}) if ids else 0
     remaining_ids = [e.course_id for e in counted if e.course_id not in completed]
-    marks = ",".join("?" * len(remaining_ids))
-    remaining = store.scalar(
+    remaining = db.scalar(
         "SELECT COALESCE(SUM(l.duration_minutes), 0) FROM lessons l "
-        f"WHERE l.app_id = ? AND l.env = ? AND l.course_id IN ({marks}) AND l.deleted_at IS NULL AND l.required = 1 "
-        "AND NOT EXISTS (SELECT 1 FROM lesson_progress p WHERE p.app_id = l.app_id AND p.env = l.env "
-        "AND p.user_id = ? AND p.lesson_id = l.id AND p.completed_at IS NOT NULL)",
-        [tenant.app_id, tenant.env, *remaining_ids, user_id]) if remaining_ids else 0
+        "WHERE l.app_id = :app AND l.env = :env AND l.course_id IN (SELECT value FROM json_each(:ids)) "
+        "AND l.deleted_at IS NULL AND l.required = 1 "
+        "AND NOT EXISTS (SELECT 1 FROM lesson_progress p WHERE p.app_id = :app AND p.env = :env "
+        "AND p.user_id = :user AND p.lesson_id = l.id AND p.completed_at IS NOT NULL)",
+        {"user": user_id, "ids": dumps(remaining_ids)}) if remaining_ids else 0
     done = sum(1 for e in counted if e.course_id in completed)
-    return {
-        "path_id": path_id,
-        "user_id": user_id,
-        "overall_progress": 100 * done // len(counted) if counted else 0,
-        "courses_completed": len(completed),
-        "total_courses": len(entries),
-        "current_course": next((e.course_id for e in entries if status.get(e.course_id) == "active"), None),
-        "next_available": [e.course_id for e in unlocked],
-        "locked": [e.course_id for e in locked],
-        "time_invested_hours": _hours(spent),
-        "estimated_completion_hours": _hours(60 * remaining),
-    }
+    return PathProgress(
+        path_id=path_id,
+        user_id=user_id,
+        overall_progress=100 * done // len(counted) if counted else 0,
+        courses_completed=len(completed),
+        total_courses=len(entries),
+        current_course=next((e.course_id for e in entries if status.get(e.course_id) == "active"), None),
+        next_available=[e.course_id for e in unlocked],
+        locked=[e.course_id for e in locked],
+        time_invested_hours=_hours(spent),
+        estimated_completion_hours=_hours(60 * remaining),
+    )
 
 
-def missing_prerequisites(store: Store, tenant: Tenant, user_id: str, course_id: str) -> tuple[list[str], list[str]]:
+def missing_prerequisites(db: Db, user_id: str, course_id: str) -> tuple[list[str], list[str]]:
     """What the learner has still to complete before `course_id`, by the published paths containing
     it (every such path's prerequisites hold), and the ids of the paths asking for them."""
-    rows = store.all(
-        "SELECT pc.path_id, pc.prerequisites FROM learning_path_courses pc JOIN learning_paths p ON p.id = pc.path_id "
-        "WHERE pc.app_id = ? AND pc.env = ? AND pc.course_id = ? AND p.status = 'published' AND p.deleted_at IS NULL "
-        "ORDER BY pc.path_id", (tenant.app_id, tenant.env, course_id))
+    rows = db.all(
+        "SELECT pc.path_id, pc.prerequisites FROM learning_path_courses pc "
+        "JOIN learning_paths p ON p.id = pc.path_id AND +p.app_id = :app AND +p.env = :env "
+        "WHERE pc.app_id = :app AND pc.env = :env AND pc.course_id = :course AND p.status = 'published' "
+        "AND p.deleted_at IS NULL ORDER BY pc.path_id", {"course": course_id})
     wanted = {row["path_id"]: loads(row["prerequisites"]) for row in rows}
     named = list(dict.fromkeys(c for prerequisites in wanted.values() for c in prerequisites))
     if not named:
         return [], []
-    live = _live_courses(store, tenant, named)  # a deleted course is no longer asked for
-    status = _statuses(store, tenant, user_id, named)
+    live = _live_courses(db, named)  # a deleted course is no longer asked for
+    status = _statuses(db, user_id, named)
     missing = [c for c in named if c in live and status.get(c) != "completed"]
     paths = [path_id for path_id, prerequisites in wanted.items() if set(prerequisites) & set(missing)]
     return missing, paths
 
 
-def check_prerequisites(store: Store, tenant: Tenant, user_id: str, course_id: str, *,
-                        pointer: str = "/data/attributes/course_id") -> None:
+def check_prerequisites(db: Db, user_id: str, course_id: str, *, pointer: str = "/data/attributes/course_id") -> None:
     """Refuse with `prerequisite_not_met` (422) unless the learner has completed every prerequisite
     that a published path sets for `course_id`. The error's `meta` lists the missing course ids."""
-    missing, paths = missing_prerequisites(store, tenant, user_id, course_id)
+    missing, paths = missing_prerequisites(db, user_id, course_id)
     if missing:
         err = ApiError(422, "prerequisite_not_met", f"User '{user_id}' has not completed the prerequisites of "
                        f"course '{course_id}' (learning path {', '.join(paths)}): {', '.join(missing)}.",
@@ -385,7 +364,7 @@ def check_prerequisites(store: Store, tenant: Tenant, user_id: str, course_id: s
         raise err
 
 
-def completed_paths(store: Store, tenant: Tenant, user_id: str, course_id: str) -> list[Row]:
+def completed_paths(db: Db, user_id: str, course_id: str) -> list[Row]:
     """The published paths with a `certificate_id` that completing `course_id` completed for the learner.
 
     For the certificates feature, called once the course's enrollment is completed (inside that
@@ -395,15 +374,15 @@ def completed_paths(store: Store, tenant: Tenant, user_id: str, course_id: str) 
     completed before or is not yet. Issue at most one certificate per learner and path: calling
     again for the same completion returns the same paths.
     """
-    rows = store.all(
-        "SELECT p.* FROM learning_paths p JOIN learning_path_courses pc ON pc.path_id = p.id "
-        "WHERE pc.app_id = ? AND pc.env = ? AND pc.course_id = ? AND p.status = 'published' "
-        "AND p.deleted_at IS NULL AND p.certificate_id IS NOT NULL ORDER BY p.id",
-        (tenant.app_id, tenant.env, course_id))
+    rows = db.all(
+        "SELECT p.* FROM learning_paths p "
+        "JOIN learning_path_courses pc ON pc.path_id = p.id AND pc.app_id = :app AND pc.env = :env "
+        "WHERE pc.course_id = :course AND p.status = 'published' AND +p.app_id = :app AND +p.env = :env "
+        "AND p.deleted_at IS NULL AND p.certificate_id IS NOT NULL ORDER BY p.id", {"course": course_id})
     if not rows:
         return []
-    entries = path_entries(store, tenant, [row["id"] for row in rows])
-    status = _statuses(store, tenant, user_id, {e.course_id for path in entries.values() for e in path})
+    entries = path_entries(db, [row["id"] for row in rows])
+    status = _statuses(db, user_id, {e.course_id for path in entries.values() for e in path})
     done = []
     for row in rows:
         counted = _counted(entries[row["id"]])

@@ -1,35 +1,26 @@
-"""Module request and response models."""
+"""Module request models."""
 
 from __future__ import annotations
 
 from pydantic import Field
 
-from university_local.core.models import (
-    ApiModel,
-    Attributes,
-    Description,
-    Timestamp,
-    Title,
-    UtcDateTime,
-    envelope,
-)
-from university_local.core.routing import ResourceType
+from university_local.core.models import ApiModel, Description, Title, UtcDateTime, envelope, unchanged
 
-Position = Field(None, ge=1, description="1-based; out-of-range values are clamped, absent appends.")
+POSITION = "1-based; out-of-range values are clamped, absent appends."
 
 
 class ModuleCreate(ApiModel):
     title: Title
     description: Description | None = None
-    position: int | None = Position
+    position: int | None = Field(None, ge=1, description=POSITION)
     unlock_at: UtcDateTime | None = Field(None, description="With drip content, the module opens then.")
 
 
 class ModuleUpdate(ApiModel):
-    title: Title = None  # type: ignore[assignment]
-    description: Description | None = None
-    position: int = Position  # type: ignore[assignment]
-    unlock_at: UtcDateTime | None = None
+    title: Title = unchanged()
+    description: Description | None = unchanged()
+    position: int = unchanged(ge=1, description=POSITION)
+    unlock_at: UtcDateTime | None = unchanged()
 
 
 ModuleCreateBody = envelope("module", ModuleCreate, name="ModuleCreateBody")
@@ -38,18 +29,3 @@ ModuleUpdateBody = envelope("module", ModuleUpdate, name="ModuleUpdateBody")
 
 class ModuleReorder(ApiModel):
     module_ids: list[str] = Field(description="Every module of the course, once each, in the new order.")
-
-
-class ModuleAttributes(Attributes):
-    course_id: str
-    title: str
-    description: str | None
-    position: int
-    lesson_count: int
-    duration_minutes: int
-    unlock_at: Timestamp | None
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-MODULE = ResourceType("module", ModuleAttributes, relationships={"course": "course"})

@@ -6,7 +6,13 @@ from typing import Any
 
 from university_local.core.routing import Request, Router, one
 from university_local.progress import service
-from university_local.progress.models import LESSON_PROGRESS, PROGRESS, ProgressReport
+from university_local.progress.models import ProgressReport
+from university_local.progress.resources import (
+    LESSON_PROGRESS,
+    PROGRESS,
+    course_progress_resource,
+    lesson_progress_resource,
+)
 
 router = Router("progress", rate="progress")
 
@@ -25,18 +31,17 @@ def update_progress(req: Request, lesson_id: str) -> dict[str, Any]:
 
 def _record(req: Request, lesson_id: str, *, complete: bool) -> dict[str, Any]:
     b: ProgressReport = req.body
-    return {"data": service.record(req.store, req.tenant, lesson_id, b.user_id, position=b.position,
-                                   time_spent_seconds=b.time_spent_seconds, complete=complete,
-                                   published_only=req.published_only)}
+    return {"data": lesson_progress_resource(service.record(
+        req.db, lesson_id, b.user_id, position=b.position, time_spent_seconds=b.time_spent_seconds, complete=complete))}
 
 
 @router.get("/progress/<course_id>/users/<user_id>", summary="A learner's progress in a course",
             returns=one(PROGRESS))
 def get_progress(req: Request, course_id: str, user_id: str) -> dict[str, Any]:
-    return {"data": service.course_progress(req.store, req.tenant, course_id, user_id)}
+    return {"data": course_progress_resource(service.course_progress(req.db, course_id, user_id))}
 
 
 @router.post("/progress/<course_id>/users/<user_id>/reset", summary="Reset a learner's progress in a course",
              returns=one(PROGRESS))
 def reset_progress(req: Request, course_id: str, user_id: str) -> dict[str, Any]:
-    return {"data": service.reset(req.store, req.tenant, course_id, user_id)}
+    return {"data": course_progress_resource(service.reset(req.db, course_id, user_id))}

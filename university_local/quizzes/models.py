@@ -1,4 +1,4 @@
-"""Quiz and attempt request and response models."""
+"""Quiz and attempt request models."""
 
 from __future__ import annotations
 
@@ -6,17 +6,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from university_local.core.models import (
-    ApiModel,
-    Attributes,
-    Description,
-    Timestamp,
-    Title,
-    UtcDateTime,
-    envelope,
-)
+from university_local.core.models import ApiModel, Description, Title, UtcDateTime, envelope, unchanged
 from university_local.core.pagination import PageQuery
-from university_local.core.routing import ResourceType
 from university_local.quizzes.questions import Question
 
 # When a learner may see correct answers and explanations (secret keys always may):
@@ -29,28 +20,25 @@ UserRef = Field(min_length=1, max_length=128)
 Ref = Field(min_length=1, max_length=128)
 
 
-class QuizFields(ApiModel):
-    title: Title | None = None
-    description: Description | None = None
-    time_limit_minutes: int | None = Field(None, ge=1, le=24 * 60, description="Null: no limit.")
-    passing_score: float | None = Field(None, ge=0, le=100, description="Percent of points needed to pass.")
-    max_attempts: int | None = Field(None, ge=1, le=1000, description="Null: unlimited.")
-    shuffle_questions: bool | None = None
-    show_correct_answers: ShowAnswers | None = None
-    due_date: UtcDateTime | None = None
-    questions: list[Question] | None = Field(None, min_length=1, max_length=500)
+TIME_LIMIT = "Null: no limit."
+PASSING_SCORE = "Percent of points needed to pass."
+MAX_ATTEMPTS = "Null: unlimited."
 
 
-class QuizCreate(QuizFields):
+class QuizCreate(ApiModel):
     title: Title
+    description: Description | None = None
+    time_limit_minutes: int | None = Field(None, ge=1, le=24 * 60, description=TIME_LIMIT)
+    passing_score: float = Field(70, ge=0, le=100, description=PASSING_SCORE)
+    max_attempts: int | None = Field(None, ge=1, le=1000, description=MAX_ATTEMPTS)
+    shuffle_questions: bool = False
+    show_correct_answers: ShowAnswers = "after_submission"
+    due_date: UtcDateTime | None = None
+    questions: list[Question] = Field(min_length=1, max_length=500)
     lesson_id: str | None = Field(None, min_length=1, max_length=128,
                                   description="The lesson the quiz belongs to; its course is the quiz's.")
     course_id: str | None = Field(None, min_length=1, max_length=128,
                                   description="Needed only when there is no lesson_id.")
-    passing_score: float = Field(70, ge=0, le=100)
-    shuffle_questions: bool = False
-    show_correct_answers: ShowAnswers = "after_submission"
-    questions: list[Question] = Field(min_length=1, max_length=500)
 
     @model_validator(mode="after")
     def _placed(self) -> QuizCreate:
@@ -59,8 +47,22 @@ class QuizCreate(QuizFields):
         return self
 
 
+class QuizUpdate(ApiModel):
+    """PATCH: settings may change at any time; the questions only while nobody has attempted the quiz."""
+
+    title: Title = unchanged()
+    description: Description | None = unchanged()
+    time_limit_minutes: int | None = unchanged(ge=1, le=24 * 60, description=TIME_LIMIT)
+    passing_score: float = unchanged(ge=0, le=100, description=PASSING_SCORE)
+    max_attempts: int | None = unchanged(ge=1, le=1000, description=MAX_ATTEMPTS)
+    shuffle_questions: bool = unchanged()
+    show_correct_answers: ShowAnswers = unchanged()
+    due_date: UtcDateTime | None = unchanged()
+    questions: list[Question] = unchanged(min_length=1, max_length=500)
+
+
 QuizCreateBody = envelope("quiz", QuizCreate, name="QuizCreateBody")
-QuizUpdateBody = envelope("quiz", QuizFields, name="QuizUpdateBody")
+QuizUpdateBody = envelope("quiz", QuizUpdate, name="QuizUpdateBody")
 
 
 class QuizListQuery(PageQuery):
@@ -99,60 +101,3 @@ class EssayGrade(ApiModel):
     question_index: int = Field(ge=0, le=10_000)
     points_earned: float = Field(ge=0, le=1000)
     feedback: str | None = Field(None, max_length=10_000)
-
-
-class QuizAttributes(Attributes):
-    title: str
-    description: str | None
-    course_id: str
-    lesson_id: str | None
-    time_limit_minutes: int | None
-    passing_score: float
-    max_attempts: int | None
-    shuffle_questions: bool
-    show_correct_answers: ShowAnswers
-    due_date: Timestamp | None
-    question_count: int
-    total_points: int
-    questions: list[dict[str, Any]] = Field(description="Full definitions for secret keys; for learners, "
-                                                        "questions without answers, explanations or rubrics.")
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-class QuestionResult(Attributes):
-    question_index: int
-    points_earned: float
-    points_possible: int
-    correct: bool | None = None
-    pending_review: bool | None = None
-    answered: bool | None = None
-    feedback: str | None = None
-    solution: dict[str, Any] | None = None
-    explanation: str | None = None
-
-
-class AttemptAttributes(Attributes):
-    quiz_id: str
-    user_id: str
-    attempt_number: int
-    status: Literal["in_progress", "pending_review", "graded"]
-    score: float | None = Field(description="Percent of the quiz's points, two decimals.")
-    points_earned: float | None
-    total_points: int
-    passed: bool | None = Field(description="Null until every essay is graded, unless the objective "
-                                            "questions alone already pass.")
-    late: bool
-    time_taken_seconds: int | None
-    started_at: Timestamp
-    deadline_at: Timestamp | None
-    submitted_at: Timestamp | None
-    graded_at: Timestamp | None
-    results: list[QuestionResult] | None
-    questions: list[dict[str, Any]] | None = Field(None, description="An attempt in progress: its questions, "
-                                                                      "in the order shown.")
-    answers: list[dict[str, Any]] | None = Field(None, description="Saved answers of an attempt in progress.")
-
-
-QUIZ = ResourceType("quiz", QuizAttributes, relationships={"course": "course", "lesson": "lesson"})
-ATTEMPT = ResourceType("quiz_attempt", AttemptAttributes, relationships={"quiz": "quiz", "user": "user"})

@@ -5,23 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import bottle
-
-from university_local.core.clock import now_iso
 from university_local.core.jsonapi import check_body_id, document
 from university_local.core.models import patch_fields
-from university_local.core.routing import (
-    NOTHING,
-    LearnerQuery,
-    Request,
-    Router,
-    many,
-    one,
-)
+from university_local.core.routing import NOTHING, LearnerQuery, Reply, Request, Router, many, one
 from university_local.quizzes import service
 from university_local.quizzes.models import (
-    ATTEMPT,
-    QUIZ,
     AnswersSave,
     AttemptListQuery,
     AttemptStart,
@@ -31,107 +19,90 @@ from university_local.quizzes.models import (
     QuizListQuery,
     QuizUpdateBody,
 )
+from university_local.quizzes.resources import ATTEMPT, QUIZ, attempt_resource, quiz_resource, standing_meta
 
 router = Router("quizzes", rate="quizzes")
 
 
 @router.post("/quizzes", summary="Create a quiz", body=QuizCreateBody, returns=one(QUIZ), status=201)
 def create_quiz(req: Request) -> dict[str, Any]:
-    quiz = service.create_quiz(req.store, req.tenant, req.body.data.attributes)
-    return document(service.quiz_resource(quiz, learner=False))
+    return document(quiz_resource(service.create_quiz(req.db, req.body.data.attributes), learner=False))
 
 
 @router.get("/quizzes", summary="List quizzes, by lesson or course", query=QuizListQuery, returns=many(QUIZ))
 def list_quizzes(req: Request) -> dict[str, Any]:
     q: QuizListQuery = req.query
-    rows, total = service.list_quizzes(req.store, req.tenant, q.window, lesson_id=q.lesson_id, course_id=q.course_id,
-                                       published_only=req.published_only)
-    return document([service.quiz_resource(r, learner=req.published_only) for r in rows], meta=q.window.meta(total))
+    rows, total = service.list_quizzes(req.db, q.window, lesson_id=q.lesson_id, course_id=q.course_id)
+    return document([quiz_resource(r, learner=req.db.published_only) for r in rows], meta=q.window.meta(total))
 
 
 @router.get("/quizzes/<quiz_id>", summary="Get a quiz (learners: without answers)", returns=one(QUIZ))
 def get_quiz(req: Request, quiz_id: str) -> dict[str, Any]:
-    quiz = service.get_quiz(req.store, req.tenant, quiz_id, published_only=req.published_only)
-    return document(service.quiz_resource(quiz, learner=req.published_only))
+    return document(quiz_resource(service.get_quiz(req.db, quiz_id), learner=req.db.published_only))
 
 
 @router.patch("/quizzes/<quiz_id>", summary="Update a quiz (questions only before any attempt)",
               body=QuizUpdateBody, returns=one(QUIZ))
 def update_quiz(req: Request, quiz_id: str) -> dict[str, Any]:
     check_body_id(req.body.data.id, quiz_id)
-    attrs = req.body.data.attributes
-    changes = patch_fields(attrs)
-    if "questions" in changes and attrs.questions is not None:
-        changes["questions"] = attrs.questions
-    return document(service.quiz_resource(service.update_quiz(req.store, req.tenant, quiz_id, changes), learner=False))
+    quiz = service.update_quiz(req.db, quiz_id, patch_fields(req.body.data.attributes))
+    return document(quiz_resource(quiz, learner=False))
 
 
 @router.delete("/quizzes/<quiz_id>", summary="Delete a quiz (attempts are kept)", returns=NOTHING)
 def delete_quiz(req: Request, quiz_id: str) -> None:
-    service.delete_quiz(req.store, req.tenant, quiz_id)
+    service.delete_quiz(req.db, quiz_id)
 
 
 @router.post("/quizzes/<quiz_id>/attempts/start", summary="Start an attempt on the server's clock",
              body=AttemptStart, returns=one(ATTEMPT), status=201, access="learner")
 def start_attempt(req: Request, quiz_id: str) -> dict[str, Any]:
-    attempt = service.start_attempt(req.store, req.tenant, quiz_id, req.body.user_id,
-                                    published_only=req.published_only)
-    return _attempt_document(req, attempt)
+    return _attempt_document(req, service.start_attempt(req.db, quiz_id, req.body.user_id))
 
 
 @router.patch("/attempts/<attempt_id>/answers", summary="Save the answers so far of an attempt in progress",
               body=AnswersSave, returns=one(ATTEMPT), access="learner")
 def save_answers(req: Request, attempt_id: str) -> dict[str, Any]:
     b: AnswersSave = req.body
-    return _attempt_document(req, service.save_answers(req.store, req.tenant, attempt_id, b.user_id, b.answers))
+    return _attempt_document(req, service.save_answers(req.db, attempt_id, b.user_id, b.answers))
 
 
 @router.post("/quizzes/<quiz_id>/attempts", summary="Submit an attempt and grade it (Idempotency-Key honoured)",
              body=AttemptSubmit, returns=one(ATTEMPT), status=201, access="learner")
-def submit_attempt(req: Request, quiz_id: str) -> dict[str, Any]:
+def submit_attempt(req: Request, quiz_id: str) -> dict[str, Any] | Reply:
     b: AttemptSubmit = req.body
-    key = service.finish_idempotency_key(bottle.request.get_header("Idempotency-Key"))
-    attempt, replayed = service.submit(req.store, req.tenant, quiz_id, b.user_id, b.answers,
-                                       time_taken_seconds=b.time_taken_seconds, attempt_id=b.attempt_id,
-                                       idempotency_key=key, published_only=req.published_only)
-    if replayed:
-        bottle.response.set_header("Idempotent-Replayed", "true")
-    return _attempt_document(req, attempt)
+    key = service.finish_idempotency_key(req.header("Idempotency-Key"))
+    attempt, replayed = service.submit(req.db, quiz_id, b.user_id, b.answers, time_taken_seconds=b.time_taken_seconds,
+                                       attempt_id=b.attempt_id, idempotency_key=key)
+    doc = _attempt_document(req, attempt)
+    return Reply(doc, headers={"Idempotent-Replayed": "true"}) if replayed else doc
 
 
 @router.get("/quizzes/<quiz_id>/attempts", summary="List attempts (learners: their own, with user_id)",
             query=AttemptListQuery, returns=many(ATTEMPT))
 def list_attempts(req: Request, quiz_id: str) -> dict[str, Any]:
     q: AttemptListQuery = req.query
-    rows, total, standing = service.list_attempts(req.store, req.tenant, quiz_id, q.window, user_id=req.learner(q.user_id),
-                                                  published_only=req.published_only)
-    quiz = service.quiz_of(req.store, quiz_id)
-    reveal = service.reveals_answers(quiz, bool(standing and standing["passed"]), now_iso())
-    data = [service.attempt_resource(r, quiz, learner=req.published_only, reveal=reveal) for r in rows]
+    views, total, standing = service.list_attempts(req.db, quiz_id, q.window, user_id=req.learner(q.user_id))
     meta = q.window.meta(total)
     if standing is not None:
-        meta["standing"] = standing
-    return document(data, meta=meta)
+        meta["standing"] = standing_meta(standing)
+    return document([attempt_resource(view) for view in views], meta=meta)
 
 
 @router.get("/attempts/<attempt_id>", summary="Get an attempt (learners: their own, with user_id)",
             query=LearnerQuery, returns=one(ATTEMPT))
 def get_attempt(req: Request, attempt_id: str) -> dict[str, Any]:
     q: LearnerQuery = req.query
-    return _attempt_document(req, service.get_attempt(req.store, req.tenant, attempt_id, req.learner(q.user_id)))
+    return _attempt_document(req, service.get_attempt(req.db, attempt_id, req.learner(q.user_id)))
 
 
 @router.patch("/attempts/<attempt_id>/grade", summary="Grade an essay question of an attempt",
               body=EssayGrade, returns=one(ATTEMPT))
 def grade_essay(req: Request, attempt_id: str) -> dict[str, Any]:
     b: EssayGrade = req.body
-    attempt = service.grade_essay(req.store, req.tenant, attempt_id, b.question_index, b.points_earned, b.feedback)
-    return _attempt_document(req, attempt)
+    return _attempt_document(req, service.grade_essay(req.db, attempt_id, b.question_index, b.points_earned,
+                                                      b.feedback))
 
 
 def _attempt_document(req: Request, attempt: Any) -> dict[str, Any]:
-    quiz = service.quiz_of(req.store, attempt["quiz_id"])
-    learner = req.published_only
-    reveal = not learner or service.reveals_answers(
-        quiz, service.has_passed(req.store, quiz["id"], attempt["user_id"]), now_iso())
-    return document(service.attempt_resource(attempt, quiz, learner=learner, reveal=reveal))
+    return document(attempt_resource(service.view(req.db, attempt)))

@@ -1,4 +1,4 @@
-"""Course rating request and response models."""
+"""Course rating request models."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from university_local.core.models import ApiModel, Attributes, Timestamp, envelope
+from university_local.core.models import ApiModel, envelope
 from university_local.core.pagination import PageQuery
-from university_local.core.routing import ResourceType
 
 MAX_REVIEW_CHARS = 2000
 
@@ -36,24 +35,3 @@ RatingCreateBody = envelope("course_rating", RatingCreate, name="RatingCreateBod
 class RatingListQuery(PageQuery):
     rating: Stars | None = Field(None, description="Only ratings of this many stars (the summary in meta "
                                                    "still covers every rating of the course).")
-
-
-class RatingAttributes(Attributes):
-    course_id: str
-    user_id: str
-    rating: int = Field(ge=1, le=5)
-    review: str | None = Field(description="Plain text, never HTML: escape it when showing it.")
-    created_at: Timestamp
-    updated_at: Timestamp = Field(description="When the learner last changed the rating or review.")
-
-
-class RatingSummary(Attributes):
-    """A course's ratings in figures: `meta.summary` of the list, and the analytics ratings block."""
-
-    average: float | None = Field(description="Mean of the ratings, rounded half up to one decimal; "
-                                              "null when there are none.")
-    count: int
-    distribution: dict[str, int] = Field(description='Ratings per star, keys "5" to "1", zeros included.')
-
-
-RATING = ResourceType("course_rating", RatingAttributes, relationships={"course": "course", "user": "user"})

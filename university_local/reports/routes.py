@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
 
-import bottle
 from pydantic import ValidationError
 
 from university_local.core.errors import ApiError
-from university_local.core.routing import Request, Router, raw
+from university_local.core.routing import Reply, Request, Router, raw
 from university_local.reports import service
 from university_local.reports.models import ReportDocument, ReportQuery
 
@@ -18,21 +16,21 @@ router = Router("reports", rate="analytics")
 @router.get("/reports/courses/<course_id>",
             summary="Export a course's per-learner report (progress, scores, time spent) as CSV or JSON",
             query=ReportQuery, returns=raw(service.MEDIA_TYPES["csv"], json=ReportDocument), access="secret")
-def export_course_report(req: Request, course_id: str) -> Any:
-    query = _with_repeated_include(req.query)
-    report = service.course_report(req.store, req.tenant, course_id, fmt=query.format, include=query.groups)
-    response = bottle.response
-    response.content_type = report.media_type
-    response.set_header("Content-Disposition", f'attachment; filename="{report.filename}"')
-    response.set_header("Cache-Control", "private, no-store")
-    response.set_header("X-Content-Type-Options", "nosniff")
-    return report.chunks  # an iterator: the server sends each chunk as it comes (no Content-Length)
+def export_course_report(req: Request, course_id: str) -> Reply:
+    query = _with_repeated_include(req, req.query)
+    report = service.course_report(req.db, course_id, fmt=query.format, include=query.groups)
+    # An iterator: the server sends each chunk as it comes (no Content-Length).
+    return Reply(report.chunks, media_type=report.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{report.filename}"',
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    })
 
 
-def _with_repeated_include(query: ReportQuery) -> ReportQuery:
+def _with_repeated_include(req: Request, query: ReportQuery) -> ReportQuery:
     """`include=progress&include=scores` (how many HTTP clients send a list) means both groups;
     the query model alone would see only the last."""
-    given = bottle.request.query.getall("include")
+    given = req.query_values("include")
     if len(given) < 2:
         return query
     try:

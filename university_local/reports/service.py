@@ -67,10 +67,9 @@ from typing import Any
 import orjson
 
 from university_local.core.clock import now_iso
-from university_local.core.db import Store, loads
+from university_local.core.db import Db, loads
 from university_local.courses.service import get_course
 from university_local.reports.models import GROUPS
-from university_local.tenancy.models import Tenant
 
 BASE_COLUMNS = ("record_type", "user_id", "display_name", "email", "enrollment_id", "enrolled_at",
                 "module_id", "lesson_id", "lesson_title")
@@ -107,7 +106,7 @@ Chunks = Generator[bytes, None, None]  # the encoded report, about CHUNK_BYTES a
 _LEARNERS = """
 WITH done AS MATERIALIZED (
   SELECT p.user_id, COUNT(*) AS lessons
-  FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id
+  FROM lesson_progress p JOIN lessons l ON l.id = p.lesson_id AND +l.app_id = :app AND +l.env = :env
   WHERE p.course_id = :course AND +p.app_id = :app AND +p.env = :env AND p.completed_at IS NOT NULL
     AND l.deleted_at IS NULL AND l.required = 1
   GROUP BY p.user_id
@@ -118,7 +117,7 @@ learner AS MATERIALIZED (
          THEN 'expired' ELSE e.status END AS enrollment_status,
     COALESCE(d.lessons, 0) AS required_completed
   FROM enrollments e
-  LEFT JOIN users u ON u.app_id = e.app_id AND u.env = e.env AND u.id = e.user_id
+  LEFT JOIN users u ON u.app_id = :app AND u.env = :env AND u.id = e.user_id
   LEFT JOIN done d ON d.user_id = e.user_id
   WHERE e.course_id = :course AND +e.app_id = :app AND +e.env = :env
 ),
@@ -143,8 +142,8 @@ _ATTEMPTS = f"""
 SELECT a.user_id, q.id, a.id, a.attempt_number, a.submitted_at, a.score, a.passed, a.results
 FROM quizzes q
 CROSS JOIN quiz_attempts a ON a.app_id = :app AND a.env = :env AND a.quiz_id = q.id AND a.submitted_at IS NOT NULL
-LEFT JOIN lessons ql ON ql.id = q.lesson_id
-LEFT JOIN modules qm ON qm.id = ql.module_id
+LEFT JOIN lessons ql ON ql.id = q.lesson_id AND +ql.app_id = :app AND +ql.env = :env
+LEFT JOIN modules qm ON qm.id = ql.module_id AND +qm.app_id = :app AND +qm.env = :env
 WHERE q.course_id = :course AND +q.app_id = :app AND +q.env = :env AND q.deleted_at IS NULL
   AND EXISTS (SELECT 1 FROM enrollments e WHERE e.app_id = :app AND e.env = :env AND e.user_id = a.user_id
               AND e.course_id = :course)
@@ -154,14 +153,14 @@ ORDER BY a.user_id, COALESCE(CASE WHEN {_LIVE_LESSON} THEN qm.position END, {_LA
 
 _LESSONS = """
 SELECT l.id, l.module_id, l.title
-FROM lessons l JOIN modules m ON m.id = l.module_id
+FROM lessons l JOIN modules m ON m.id = l.module_id AND +m.app_id = :app AND +m.env = :env
 WHERE l.course_id = :course AND l.app_id = :app AND l.env = :env AND l.deleted_at IS NULL AND m.deleted_at IS NULL
 ORDER BY m.position, l.position, l.id
 """
 
 _QUIZZES = """
 SELECT q.id, q.title, q.questions, q.lesson_id, ql.module_id, ql.title AS lesson_title
-FROM quizzes q LEFT JOIN lessons ql ON ql.id = q.lesson_id
+FROM quizzes q LEFT JOIN lessons ql ON ql.id = q.lesson_id AND +ql.app_id = :app AND +ql.env = :env
 WHERE q.course_id = :course AND +q.app_id = :app AND +q.env = :env AND q.deleted_at IS NULL
 """
 
@@ -201,44 +200,41 @@ def columns_for(include: tuple[str, ...]) -> tuple[str, ...]:
     return BASE_COLUMNS + tuple(c for group in GROUPS if group in include for c in GROUP_COLUMNS[group])
 
 
-def course_report(store: Store, tenant: Tenant, course_id: str, *, fmt: str = "csv",
-                  include: tuple[str, ...] = GROUPS) -> Report:
+def course_report(db: Db, course_id: str, *, fmt: str = "csv", include: tuple[str, ...] = GROUPS) -> Report:
     """The report of a live course of the tenant (else `course_not_found`), ready to stream.
 
     The course check and the queries run before this returns, so a caller can still answer an
     error; the rows are then produced as the chunks are consumed.
     """
-    get_course(store, tenant, course_id)
+    get_course(db, course_id)
     include = tuple(group for group in GROUPS if group in include)
     columns = columns_for(include)
     generated_at = now_iso()
     meta = {"course_id": course_id, "columns": list(columns), "include": list(include), "generated_at": generated_at}
-    batches = _rows(store, tenant, course_id, columns, scores="scores" in include)
+    batches = _rows(db, course_id, columns, scores="scores" in include)
     encoded = _csv_chunks(batches, columns) if fmt == "csv" else _json_chunks(batches, columns, meta)
     return Report(course_id, fmt, include, columns, generated_at, _started(encoded, batches))
 
 
-def _rows(store: Store, tenant: Tenant, course_id: str, columns: tuple[str, ...], *, scores: bool) -> Batches:
+def _rows(db: Db, course_id: str, columns: tuple[str, ...], *, scores: bool) -> Batches:
     """Every row of the report in order, each as the tuple of `columns`, a batch at a time.
 
     Both statements are executed before either is read to the end, so they read one snapshot
     (SQLite keeps one read transaction while any statement of the connection is open). Their
     cursors are closed when the stream ends or is abandoned."""
-    params = {"app": tenant.app_id, "env": tenant.env, "course": course_id, "now": now_iso()}
-    conn = store.db.conn
-    learners, attempts = conn.cursor(), conn.cursor()
-    learners.row_factory = attempts.row_factory = None  # plain tuples: the fastest rows sqlite3 builds
+    params = {"course": course_id, "now": now_iso()}
+    learners = db.tuples(_LEARNERS, params)  # plain tuples: the fastest rows sqlite3 builds
+    attempts = None
     try:
-        learners.execute(_LEARNERS, params)
-        if scores:
-            attempts.execute(_ATTEMPTS, params)
-        lessons = [(row[0], (row[1], row[0], row[2])) for row in store.all(_LESSONS, params)]
-        quizzes = _quizzes(store, params) if scores else {}
-        yield from _assembled(_each(learners), _each(attempts) if scores else iter(()), lessons, quizzes,
-                              operator.itemgetter(*(ALL_COLUMNS.index(c) for c in columns)))
+        attempts = db.tuples(_ATTEMPTS, params) if scores else None
+        lessons = [(row[0], (row[1], row[0], row[2])) for row in db.all(_LESSONS, params)]
+        quizzes = _quizzes(db, params) if scores else {}
+        yield from _assembled(_each(learners), _each(attempts) if attempts is not None else iter(()), lessons,
+                              quizzes, operator.itemgetter(*(ALL_COLUMNS.index(c) for c in columns)))
     finally:
         learners.close()
-        attempts.close()
+        if attempts is not None:
+            attempts.close()
 
 
 def _each(cursor: Any) -> Iterator[Row]:
@@ -246,9 +242,9 @@ def _each(cursor: Any) -> Iterator[Row]:
         yield from batch
 
 
-def _quizzes(store: Store, params: dict[str, Any]) -> dict[str, _Quiz]:
+def _quizzes(db: Db, params: dict[str, Any]) -> dict[str, _Quiz]:
     quizzes = {}
-    for row in store.all(_QUIZZES, params):
+    for row in db.all(_QUIZZES, params):
         questions = [(q.get("type"), q.get("points")) for q in loads(row["questions"])]
         cells = (row["module_id"], row["lesson_id"], row["lesson_title"])
         quizzes[row["id"]] = _Quiz(cells, row["id"], row["title"], questions)

@@ -13,35 +13,26 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+from dataclasses import asdict
 from functools import cache
 from importlib import resources
 from typing import Any
 
-import bottle
-
 from scorm_player.cmi import all_rules
 from university_local.core.errors import ApiError
 from university_local.core.jsonapi import document
-from university_local.core.routing import (
-    Request,
-    Router,
-    WithStatus,
-    many,
-    one,
-    plain,
-    raw,
-)
+from university_local.core.routing import Reply, Request, Router, many, one, plain, raw
 from university_local.scorm import runtime_service as service
-from university_local.scorm.runtime_models import (
+from university_local.scorm.models import ScormAttemptListQuery, ScormCommitBatch, ScormLaunchCreateBody, ScormSessionOpen
+from university_local.scorm.resources import (
     SCORM_ATTEMPT,
     SCORM_LAUNCH,
     SCORM_RESULT,
-    ScormAttemptListQuery,
-    ScormCommitBatch,
     ScormCommitDocument,
-    ScormLaunchCreateBody,
     ScormSessionDocument,
-    ScormSessionOpen,
+    attempt_resource,
+    launch_resource,
+    result_resource,
 )
 
 runtime = Router("scorm runtime", rate="progress")
@@ -51,32 +42,29 @@ player = Router("scorm player")
 @runtime.post("/scorm/launch", summary="Create a learner's signed, expiring SCORM player URL for a lesson",
               body=ScormLaunchCreateBody, returns=one(SCORM_LAUNCH), status=201)
 def create_scorm_launch(req: Request) -> dict[str, Any]:
-    return document(service.launch(req.store, req.tenant, req.body.data.attributes))
+    return document(launch_resource(service.launch(req.db, req.body.data.attributes)))
 
 
 @runtime.get("/scorm/attempts", summary="List SCORM attempts (filter by lesson_id, user_id, item_id), newest first",
              query=ScormAttemptListQuery, returns=many(SCORM_ATTEMPT), access="secret")
 def list_scorm_attempts(req: Request) -> dict[str, Any]:
     q: ScormAttemptListQuery = req.query
-    rows, total = service.list_attempts(req.store, req.tenant, q.window, lesson_id=q.lesson_id, user_id=q.user_id,
-                                        item_id=q.item_id)
-    return document([service.attempt_resource(req.store, row) for row in rows], meta=q.window.meta(total))
+    rows, total = service.list_attempts(req.db, q.window, lesson_id=q.lesson_id, user_id=q.user_id, item_id=q.item_id)
+    return document([attempt_resource(row) for row in rows], meta=q.window.meta(total))
 
 
 @runtime.get("/scorm/attempts/<attempt_id>", summary="Get a SCORM attempt with every CMI element and its sessions",
              returns=one(SCORM_ATTEMPT), access="secret")
 def get_scorm_attempt(req: Request, attempt_id: str) -> dict[str, Any]:
-    row = service.get_attempt(req.store, req.tenant, attempt_id)
-    return document(service.attempt_resource(req.store, row, detail=True))
+    row = service.get_attempt(req.db, attempt_id)
+    return document(attempt_resource(row, service.attempt_sessions(req.db, attempt_id)))
 
 
 @runtime.get("/scorm/lessons/<lesson_id>/users/<user_id>",
              summary="A learner's SCORM result in a lesson: completion, success, score and time, per SCO and overall",
              returns=one(SCORM_RESULT))
 def get_scorm_result(req: Request, lesson_id: str, user_id: str) -> dict[str, Any]:
-    if req.published_only:
-        service.published_lesson(req.store, req.tenant, lesson_id)
-    return document(service.lesson_result(req.store, req.tenant, lesson_id, user_id))
+    return document(result_resource(service.lesson_result(req.db, lesson_id, user_id)))
 
 
 # -- the player ---------------------------------------------------------------------------------------
@@ -103,38 +91,35 @@ def _page_template() -> str:
 
 @player.get("/scorm/player/<name>", summary="The SCORM player's scripts and styles", access="public",
             returns=raw("application/javascript; charset=utf-8"))
-def scorm_player_file(req: Request, name: str) -> Any:
+def scorm_player_file(req: Request, name: str) -> Reply:
     if name not in STATIC:
         raise ApiError(404, "file_not_found", f"The player has no file '{html.escape(name[:100])}'.")
     data, etag = _static(name)
-    bottle.response.content_type = STATIC[name]
-    bottle.response.set_header("ETag", f'"{etag}"')
-    bottle.response.set_header("Cache-Control", "public, max-age=3600")
-    if bottle.request.get_header("If-None-Match") == f'"{etag}"':
-        return WithStatus(304, b"")
-    return data
+    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=3600"}
+    if req.header("If-None-Match") == f'"{etag}"':
+        return Reply(b"", 304, headers, STATIC[name])
+    return Reply(data, None, headers, STATIC[name])
 
 
 @player.get("/scorm/play/<token>", summary="The SCORM player page a launch URL opens", access="public",
             returns=raw("text/html; charset=utf-8"))
-def scorm_player_page(req: Request, token: str) -> str | WithStatus:
-    bottle.response.set_header("Cache-Control", "no-store")
-    bottle.response.set_header("Referrer-Policy", "no-referrer")  # the token is in the URL
+def scorm_player_page(req: Request, token: str) -> Reply:
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}  # the token is in the URL
     try:
-        context = service.player_context(req.store, token)
+        player = service.player(req.site, token)
     except ApiError as err:
-        bottle.response.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-        return WithStatus(err.status, _message_page(err.errors[0]["title"], err.errors[0]["detail"]))
-    bottle.response.set_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; "
-                                                          "style-src 'self' 'unsafe-inline'; frame-src 'self'")
+        headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        return Reply(_message_page(err.errors[0]["title"], err.errors[0]["detail"]), err.status, headers)
+    headers["Content-Security-Policy"] = ("default-src 'self'; img-src 'self' data:; "
+                                          "style-src 'self' 'unsafe-inline'; frame-src 'self'")
     versions = {name: _static(name)[1] for name in STATIC}
-    config = json.dumps(context).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    config = json.dumps(asdict(player)).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     page = _page_template()
     for name, version in versions.items():
         page = page.replace("{{" + name + "}}", f"/scorm/player/{name}?v={version}")
-    return (page.replace("{{title}}", html.escape(context["title"]))
-                .replace("{{course_title}}", html.escape(context["course_title"] or ""))
-                .replace("{{config}}", config))
+    return Reply(page.replace("{{title}}", html.escape(player.title))
+                     .replace("{{course_title}}", html.escape(player.course_title or ""))
+                     .replace("{{config}}", config), None, headers)
 
 
 def _message_page(title: str, detail: str) -> str:
@@ -148,11 +133,11 @@ def _message_page(title: str, detail: str) -> str:
 @player.post("/scorm/play/<token>/sessions", summary="Open a SCO session (the player page calls this)",
              body=ScormSessionOpen, returns=plain(ScormSessionDocument), access="public", status=201)
 def open_scorm_session(req: Request, token: str) -> dict[str, Any]:
-    return service.open_session(req.store, token, req.body.item_id)
+    return {"data": asdict(service.open_session(req.site, token, req.body.item_id))}
 
 
 @player.post("/scorm/play/<token>/sessions/<session_id>/commits",
              summary="Commit a SCO's data: numbered commits, each applied once (the player and its beacons call this)",
              body=ScormCommitBatch, returns=plain(ScormCommitDocument), access="public")
 def commit_scorm_session(req: Request, token: str, session_id: str) -> dict[str, Any]:
-    return service.commit(req.store, token, session_id, req.body)
+    return {"data": asdict(service.commit(req.site, token, session_id, req.body))}

@@ -15,22 +15,21 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from scorm_player.packages import PackageError, PreparedPackage, prepare_package
-from university_local.assignments import uploads
+from university_local.core import uploads
 from university_local.core.clock import now_iso
-from university_local.core.db import Row, Store, dumps, loads, raw_json
+from university_local.core.db import Db, Row, Store, dumps, loads
 from university_local.core.errors import ApiError, error_object, not_found
 from university_local.core.ids import new_id
-from university_local.core.jsonapi import resource, to_one
 from university_local.core.pagination import Page
 from university_local.courses.service import get_course
 from university_local.lessons import service as lessons
 from university_local.lessons.models import LessonCreate
 from university_local.modules.service import get_module
-from university_local.tenancy.models import Tenant
 
 MIB = 1024 * 1024
 MAX_UPLOAD_BYTES = 200 * MIB
@@ -47,8 +46,9 @@ FROM scorm_packages p
 JOIN lessons l ON l.id = p.lesson_id JOIN modules m ON m.id = l.module_id JOIN courses c ON c.id = l.course_id
 WHERE p.deleted_at IS NULL AND l.deleted_at IS NULL AND m.deleted_at IS NULL AND c.deleted_at IS NULL
 """
-_SELECT = ("SELECT p.*, (json_extract(l.content, '$.package_id') IS p.id) AS is_current" + _LIVE
-           + " AND p.app_id = ? AND p.env = ?")
+_TENANT = (" AND p.app_id = :app AND p.env = :env AND +l.app_id = :app AND +l.env = :env AND +m.app_id = :app "
+           "AND +m.env = :env AND +c.app_id = :app AND +c.env = :env")
+_SELECT = "SELECT p.*, (json_extract(l.content, '$.package_id') IS p.id) AS is_current" + _LIVE + _TENANT
 
 
 def scorm_root(store: Store) -> Path:
@@ -68,68 +68,43 @@ def content_url(package_id: str, path: str) -> str:
 # -- reading --------------------------------------------------------------------------------------
 
 
-def _visibility(published_only: bool) -> str:
-    return " AND c.status = 'published'" if published_only else ""
+def _visibility(db: Db) -> str:
+    return " AND c.status = 'published'" if db.published_only else ""
 
 
-def get_package(store: Store, tenant: Tenant, package_id: str, *, published_only: bool = False) -> Row:
-    row = store.one(_SELECT + _visibility(published_only) + " AND p.id = ?", (tenant.app_id, tenant.env, package_id))
+def get_package(db: Db, package_id: str) -> Row:
+    row = db.one(_SELECT + _visibility(db) + " AND p.id = :id", {"id": package_id})
     if row is None:
         raise not_found("scorm_package", package_id)
     return row
 
 
-def package_for_lesson(store: Store, tenant: Tenant, lesson_id: str) -> Row | None:
+def package_for_lesson(db: Db, lesson_id: str) -> Row | None:
     """The package the lesson launches: the latest version, unless the lesson's content was pointed
     back at an earlier one of its versions (a rollback through the lessons API). None without one."""
-    return store.one(_SELECT + " AND p.lesson_id = ? ORDER BY is_current DESC, p.package_version DESC LIMIT 1",
-                     (tenant.app_id, tenant.env, lesson_id))
+    return db.one(_SELECT + " AND p.lesson_id = :lesson ORDER BY is_current DESC, p.package_version DESC LIMIT 1",
+                  {"lesson": lesson_id})
 
 
-def list_packages(store: Store, tenant: Tenant, page: Page, *, course_id: str | None = None,
-                  lesson_id: str | None = None, published_only: bool = False) -> tuple[list[Row], int]:
-    where, params = _visibility(published_only), [tenant.app_id, tenant.env]
+def list_packages(db: Db, page: Page, *, course_id: str | None = None,
+                  lesson_id: str | None = None) -> tuple[list[Row], int]:
+    where = _visibility(db)
     if course_id is not None:
-        where += " AND p.course_id = ?"
-        params.append(course_id)
+        where += " AND p.course_id = :course"
     if lesson_id is not None:
-        where += " AND p.lesson_id = ?"
-        params.append(lesson_id)
-    total = store.scalar("SELECT COUNT(*) FROM (" + _SELECT + where + ")", params)
-    rows = store.all(_SELECT + where + " ORDER BY p.id DESC LIMIT ? OFFSET ?", [*params, page.size, page.offset])
+        where += " AND p.lesson_id = :lesson"
+    params = {"course": course_id, "lesson": lesson_id, "limit": page.size, "offset": page.offset}
+    total = db.scalar("SELECT COUNT(*) FROM (" + _SELECT + where + ")", params)
+    rows = db.all(_SELECT + where + " ORDER BY p.id DESC LIMIT :limit OFFSET :offset", params)
     return rows, total
-
-
-def package_resource(row: Row) -> dict[str, Any]:
-    attributes = {
-        "course_id": row["course_id"],
-        "module_id": row["module_id"],
-        "lesson_id": row["lesson_id"],
-        "title": row["title"],
-        "scorm_version": row["scorm_version"],
-        "edition": row["edition"],
-        "package_version": row["package_version"],
-        "current": bool(row["is_current"]),
-        "sha256": row["sha256"],
-        "manifest": raw_json(row["manifest"]),
-        "report": raw_json(row["report"]),
-        "file_count": row["file_count"],
-        "total_bytes": row["total_bytes"],
-        "content_base_url": content_url(row["id"], ""),
-        "created_at": row["created_at"],
-    }
-    return resource("scorm_package", row["id"], attributes, {
-        "course": to_one("course", row["course_id"]),
-        "module": to_one("module", row["module_id"]),
-        "lesson": to_one("lesson", row["lesson_id"]),
-    })
 
 
 # -- serving --------------------------------------------------------------------------------------
 
 
 def package_file(store: Store, package_id: str, path: str) -> Path:
-    """The file `path` of a live package, for the public content URL; 404 for anything else.
+    """The file `path` of a live package of any organisation, for the public content URL (the
+    package id is unguessable); 404 for anything else.
 
     `path` comes from the URL: a segment that is empty, `.` or `..`, a backslash or a NUL is
     refused before the filesystem is touched, and the resolved file must still be inside the
@@ -169,12 +144,12 @@ class _Target:
         self.course_id, self.module_id, self.lesson = course_id, module_id, lesson
 
 
-def _resolve_target(store: Store, tenant: Tenant, course_id: str | None, module_id: str | None,
-                    lesson_id: str | None, prefix: str) -> _Target:
+def _resolve_target(db: Db, course_id: str | None, module_id: str | None, lesson_id: str | None,
+                    prefix: str) -> _Target:
     """Check the course, module and lesson named by an import; 404 / 422 with a pointer otherwise."""
     if lesson_id:
         try:
-            lesson = lessons.get_lesson(store, tenant, lesson_id)
+            lesson = lessons.get_lesson(db, lesson_id)
         except ApiError as err:
             raise _pointed(err, f"{prefix}/lesson_id") from None
         if lesson["content_type"] != "scorm":
@@ -192,11 +167,11 @@ def _resolve_target(store: Store, tenant: Tenant, course_id: str | None, module_
     if not module_id:
         raise _invalid(f"{prefix}/module_id", "module_id: the module the new lesson goes in is required.")
     try:
-        get_course(store, tenant, course_id)
+        get_course(db, course_id)
     except ApiError as err:
         raise _pointed(err, f"{prefix}/course_id") from None
     try:
-        module = get_module(store, tenant, module_id)
+        module = get_module(db, module_id)
     except ApiError as err:
         raise _pointed(err, f"{prefix}/module_id") from None
     if module["course_id"] != course_id:
@@ -221,7 +196,7 @@ def _package_errors(exc: PackageError, pointer: str) -> ApiError:
     ])
 
 
-def import_package(store: Store, tenant: Tenant, zip_path: Path, *, course_id: str | None = None,
+def import_package(db: Db, zip_path: Path, *, course_id: str | None = None,
                    module_id: str | None = None, lesson_id: str | None = None, title: str | None = None,
                    prefix: str = "") -> Row:
     """Import the zip at `zip_path`: a new SCORM lesson in the module (titled `title`, else by the
@@ -232,27 +207,26 @@ def import_package(store: Store, tenant: Tenant, zip_path: Path, *, course_id: s
     title = " ".join((title or "").split()) or None
     if title is not None and (len(title) > TITLE_MAX_CHARS or _CONTROL.search(title)):
         raise _invalid(f"{prefix}/title", f"title: at most {TITLE_MAX_CHARS} characters, without control characters.")
-    _resolve_target(store, tenant, course_id, module_id, lesson_id, prefix)  # fail before unpacking
+    _resolve_target(db, course_id, module_id, lesson_id, prefix)  # fail before unpacking
     try:
-        prepared = prepare_package(zip_path, scorm_root(store) / ".staging")
+        prepared = prepare_package(zip_path, scorm_root(db.site) / ".staging")
     except PackageError as exc:
         raise _package_errors(exc, f"{prefix}/file") from None
     package_id = new_id("scorm")
     with prepared:  # removes the staging folder unless it was installed
         try:
-            with store.transaction() as db:
-                target = _resolve_target(store, tenant, course_id, module_id, lesson_id, prefix)
-                _record(store, db, tenant, target, package_id, prepared, title)
-                prepared.install(package_dir(store, package_id))  # last: a failure above leaves no folder
+            with db.transaction():
+                target = _resolve_target(db, course_id, module_id, lesson_id, prefix)
+                _record(db, target, package_id, prepared, title)
+                prepared.install(package_dir(db.site, package_id))  # last: a failure above leaves no folder
         except BaseException:
             if prepared.installed is not None:  # the commit itself failed: no row, so no folder either
                 shutil.rmtree(prepared.installed, ignore_errors=True)
             raise
-    return get_package(store, tenant, package_id)
+    return get_package(db, package_id)
 
 
-def _record(store: Store, db: Any, tenant: Tenant, target: _Target, package_id: str, prepared: PreparedPackage,
-            title: str | None) -> None:
+def _record(db: Db, target: _Target, package_id: str, prepared: PreparedPackage, title: str | None) -> None:
     """Inside the import's transaction: create or update the lesson, and insert the package row."""
     manifest = prepared.manifest
     package_title = (title or " ".join(_CONTROL.sub(" ", manifest["title"]).split()) or "SCORM package")[:TITLE_MAX_CHARS]
@@ -265,27 +239,27 @@ def _record(store: Store, db: Any, tenant: Tenant, target: _Target, package_id: 
     if target.lesson is None:
         version = 1
         content |= {"estimated_minutes": None, "package_version": version}
-        lesson = lessons.create_lesson(store, tenant, target.module_id, LessonCreate.model_validate({
+        lesson = lessons.create_lesson(db, target.module_id, LessonCreate.model_validate({
             "title": package_title, "content_type": "scorm", "content": content}))
     else:
         lesson = target.lesson
-        version = 1 + (store.scalar("SELECT MAX(package_version) FROM scorm_packages WHERE lesson_id = ?",
-                                    (lesson["id"],)) or 0)
+        version = 1 + (db.scalar("SELECT MAX(package_version) FROM scorm_packages WHERE app_id = :app "
+                                 "AND env = :env AND lesson_id = :lesson", {"lesson": lesson["id"]}) or 0)
         previous = loads(lesson["content"])
         content |= {"estimated_minutes": previous.get("estimated_minutes"), "package_version": version}
         changes: dict[str, Any] = {"content": content}
         if title:
             changes["title"] = package_title
-        lesson = lessons.update_lesson(store, tenant, lesson["id"], changes)
+        lesson = lessons.update_lesson(db, lesson["id"], changes)
     report = dict(prepared.report)
-    same = store.one("SELECT package_version FROM scorm_packages WHERE lesson_id = ? AND sha256 = ? "
-                     "AND deleted_at IS NULL ORDER BY package_version DESC LIMIT 1", (lesson["id"], prepared.sha256))
+    same = db.one("SELECT package_version FROM scorm_packages WHERE app_id = :app AND env = :env AND lesson_id = :lesson "
+                  "AND sha256 = :sha256 AND deleted_at IS NULL ORDER BY package_version DESC LIMIT 1",
+                  {"lesson": lesson["id"], "sha256": prepared.sha256})
     if same is not None:
         report["warnings"] = [*report["warnings"],
                               f"This zip is identical to version {same['package_version']} of the lesson's package."]
-    db.table("scorm_packages").insert({
-        "id": package_id, "app_id": tenant.app_id, "env": tenant.env,
-        "course_id": target.course_id, "module_id": lesson["module_id"], "lesson_id": lesson["id"],
+    db.insert("scorm_packages", {
+        "id": package_id, "course_id": target.course_id, "module_id": lesson["module_id"], "lesson_id": lesson["id"],
         "title": package_title, "scorm_version": manifest["scorm_version"], "edition": manifest["edition"],
         "package_version": version, "sha256": prepared.sha256, "manifest": dumps(manifest),
         "report": dumps(report), "file_count": prepared.file_count, "total_bytes": prepared.total_bytes,
@@ -296,7 +270,7 @@ def _record(store: Store, db: Any, tenant: Tenant, target: _Target, package_id: 
 # -- the upload form ------------------------------------------------------------------------------
 
 
-def upload(store: Store, tenant: Tenant, environ: dict[str, Any], *, data_dir: Path, drain_limit: int) -> Row:
+def upload(db: Db, environ: Mapping[str, Any], *, data_dir: Path, drain_limit: int) -> Row:
     """Receive a multipart/form-data upload (file, course_id, module_id, title, lesson_id) and import it."""
     content_type = environ.get("CONTENT_TYPE", "")
     if not content_type.lower().startswith("multipart/form-data"):
@@ -313,7 +287,7 @@ def upload(store: Store, tenant: Tenant, environ: dict[str, Any], *, data_dir: P
     def before_file(fields: dict[str, str]) -> None:  # fail before the file streams when we can
         _fields_ok(fields)
         if {"course_id", "module_id"} <= fields.keys() or "lesson_id" in fields:
-            _resolve_target(store, tenant, fields.get("course_id"), fields.get("module_id"), fields.get("lesson_id"), "")
+            _resolve_target(db, fields.get("course_id"), fields.get("module_id"), fields.get("lesson_id"), "")
 
     spec = uploads.FormSpec(text_fields=FORM_FIELDS, file_field="file", max_file_bytes=MAX_UPLOAD_BYTES,
                             allowed_types=[".zip"], drain_limit=drain_limit, before_file=before_file)
@@ -328,7 +302,7 @@ def upload(store: Store, tenant: Tenant, environ: dict[str, Any], *, data_dir: P
         fields = _fields_ok(form.fields)
         if form.file is None:
             raise _invalid("/file", "file: the package (a .zip file) is required.")
-        return import_package(store, tenant, form.file.temp_path, course_id=fields.get("course_id"),
+        return import_package(db, form.file.temp_path, course_id=fields.get("course_id"),
                               module_id=fields.get("module_id"), lesson_id=fields.get("lesson_id"),
                               title=fields.get("title"))
     finally:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from university_local.core.clock import now_iso, utcnow
-from university_local.core.db import Store, dumps
+from university_local.core.db import Row, Store, dumps
 from university_local.tenancy.models import APP_ID_PATTERN
 
 # Hosts lesson embeds may come from unless an app sets its own list (subdomains included).
@@ -25,16 +24,18 @@ DEFAULT_EMBED_HOSTS = (
 )
 
 
-def ensure_app(store: Store, app_id: str, name: str | None = None) -> dict[str, Any]:
+def ensure_app(store: Store, app_id: str, name: str | None = None) -> Row:
     """The app with this id, created if new."""
     if not APP_ID_PATTERN.match(app_id):
         raise ValueError("app id: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
-    with store.transaction() as db:
-        db.execute(
+    with store.transaction() as tx:
+        tx.execute(
             "INSERT OR IGNORE INTO apps (id, name, created_at) VALUES (?, ?, ?)",
             (app_id, name or app_id, now_iso()),
         )
-    return store.one("SELECT * FROM apps WHERE id = ?", (app_id,))  # type: ignore[return-value]
+    row = store.one("SELECT * FROM apps WHERE id = ?", (app_id,))
+    assert row is not None
+    return row
 
 
 def embed_hosts(store: Store, app_id: str) -> tuple[str, ...]:
@@ -46,8 +47,8 @@ def set_embed_hosts(store: Store, app_id: str, hosts: list[str] | None) -> tuple
     """Replace the app's embed allow-list; None restores the built-in list."""
     ensure_app(store, app_id)
     cleaned = None if hosts is None else dumps(sorted({h.strip().lower().strip(".") for h in hosts if h.strip()}))
-    with store.transaction() as db:
-        db.execute("UPDATE apps SET embed_hosts = ? WHERE id = ?", (cleaned, app_id))
+    with store.transaction() as tx:
+        tx.execute("UPDATE apps SET embed_hosts = ? WHERE id = ?", (cleaned, app_id))
     return embed_hosts(store, app_id)
 
 
@@ -57,8 +58,8 @@ def auto_create_users(store: Store, app_id: str) -> bool:
 
 def set_auto_create_users(store: Store, app_id: str, enabled: bool) -> None:
     ensure_app(store, app_id)
-    with store.transaction() as db:
-        db.execute("UPDATE apps SET auto_create_users = ? WHERE id = ?", (int(enabled), app_id))
+    with store.transaction() as tx:
+        tx.execute("UPDATE apps SET auto_create_users = ? WHERE id = ?", (int(enabled), app_id))
 
 
 def time_zone(store: Store, app_id: str) -> ZoneInfo:
@@ -90,6 +91,6 @@ def refresh_utc_offsets(store: Store) -> int:
         if offset != row["utc_offset_minutes"]:
             changed.append((offset, row["id"]))
     if changed:
-        with store.transaction() as db:
-            db.conn.executemany("UPDATE apps SET utc_offset_minutes = ? WHERE id = ?", changed)
+        with store.transaction() as tx:
+            tx.executemany("UPDATE apps SET utc_offset_minutes = ? WHERE id = ?", changed)
     return len(changed)

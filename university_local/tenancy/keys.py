@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from university_local.core.clock import now_iso
 from university_local.core.db import Store
 from university_local.core.errors import ApiError
 from university_local.core.ids import new_id
+from university_local.core.routing import Principal
+from university_local.core.scope import Environment, Scope, Tenant
 from university_local.tenancy.apps import ensure_app
-from university_local.tenancy.models import (
-    Environment,
-    KeyType,
-    Principal,
-    Tenant,
-)
+from university_local.tenancy.models import KeyType
 
 KEY_PREFIX = {"secret": "sk", "publishable": "pk"}
 
@@ -46,8 +44,10 @@ def create_key(
         "created_at": now_iso(),
         "revoked_at": None,
     }
-    with store.transaction() as db:
-        db.table("api_keys").insert(record)
+    with store.transaction() as tx:
+        tx.execute("INSERT INTO api_keys (id, app_id, env, key_type, key_hash, key_hint, label, created_at, revoked_at) "
+                   "VALUES (:id, :app_id, :env, :key_type, :key_hash, :key_hint, :label, :created_at, :revoked_at)",
+                   record)
     store.changed("api_keys")
     return key, record
 
@@ -66,8 +66,8 @@ def list_keys(store: Store, app_id: str | None = None, include_revoked: bool = F
 def revoke_key(store: Store, key_or_id: str) -> dict[str, Any]:
     """Revoke by key id (`key-...`) or by the key itself; revoking twice is harmless."""
     column, value = ("id", key_or_id) if key_or_id.startswith("key-") else ("key_hash", hash_key(key_or_id))
-    with store.transaction() as db:
-        db.execute(
+    with store.transaction() as tx:
+        tx.execute(
             f"UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE {column} = ?",
             (now_iso(), value),
         )
@@ -83,8 +83,8 @@ def revoke_key(store: Store, key_or_id: str) -> dict[str, Any]:
 
 def revoke_labelled(store: Store, app_id: str, label: str) -> int:
     """Revoke every live key of an app carrying a label (used to rotate the demo keys)."""
-    with store.transaction() as db:
-        cursor = db.execute(
+    with store.transaction() as tx:
+        cursor = tx.execute(
             "UPDATE api_keys SET revoked_at = ? WHERE app_id = ? AND label = ? AND revoked_at IS NULL",
             (now_iso(), app_id, label),
         )
@@ -92,8 +92,15 @@ def revoke_labelled(store: Store, app_id: str, label: str) -> int:
     return cursor.rowcount
 
 
+def authenticate_request(store: Store, environ: Mapping[str, Any]) -> Principal:
+    """The caller of a University API request (read from the WSGI environ directly: bottle's
+    header view costs the hottest write a tenth of its time)."""
+    return authenticate(store, environ.get("HTTP_X_APP_ID"), environ.get("HTTP_X_API_KEY"))
+
+
 def authenticate(store: Store, app_id: str | None, api_key: str | None) -> Principal:
-    """The caller behind `X-App-Id` + `X-Api-Key`, or 401."""
+    """The caller behind `X-App-Id` + `X-Api-Key`, or 401. A secret key is staff; a publishable
+    key a learner's device (core/scope.py)."""
     if not api_key:
         raise ApiError(401, "missing_api_key", "Send your API key in the X-Api-Key header.",
                        title="Missing API Key")
@@ -107,4 +114,5 @@ def authenticate(store: Store, app_id: str | None, api_key: str | None) -> Princ
     if row is None or row["app_id"] != app_id:
         raise ApiError(401, "invalid_api_key", "The API key is unknown, revoked, or not for this app.",
                        title="Invalid API Key")
-    return Principal(row["id"], Tenant(row["app_id"], row["env"]), row["key_type"])
+    tenant = Tenant(row["app_id"], row["env"])
+    return Principal(row["id"], Scope.staff(tenant) if row["key_type"] == "secret" else Scope.learner(tenant))

@@ -1,4 +1,4 @@
-"""User request and response models."""
+"""User request models."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from university_local.core.models import ApiModel, Attributes, Timestamp, envelope
+from university_local.core.models import ApiModel, envelope, unchanged
 from university_local.core.pagination import PageQuery
-from university_local.core.routing import ResourceType
 
 Role = Literal["learner", "instructor", "admin"]
 UserId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@:-]*$")]
@@ -32,13 +31,13 @@ class UserCreate(ApiModel):
 
 
 class UserUpdate(ApiModel):
-    display_name: DisplayName = None  # type: ignore[assignment]
-    email: Email | None = None
-    role: Role = None  # type: ignore[assignment]
-    password: Password | None = None
-    pin: Pin | None = None
-    active: bool = Field(None, description="false deactivates the user, true reactivates.")  # type: ignore[assignment]
-    leaderboard_opt_out: bool = Field(None, description=LEADERBOARD_OPT_OUT)  # type: ignore[assignment]
+    display_name: DisplayName = unchanged()
+    email: Email | None = unchanged()
+    role: Role = unchanged()
+    password: Password | None = unchanged()
+    pin: Pin | None = unchanged()
+    active: bool = unchanged(description="false deactivates the user, true reactivates.")
+    leaderboard_opt_out: bool = unchanged(description=LEADERBOARD_OPT_OUT)
 
 
 UserCreateBody = envelope("user", UserCreate, name="UserCreateBody")
@@ -48,29 +47,3 @@ UserUpdateBody = envelope("user", UserUpdate, name="UserUpdateBody")
 class UserListQuery(PageQuery):
     role: Role | None = None
     active: bool | None = None
-
-
-class UserAttributes(Attributes):
-    display_name: str
-    email: str | None
-    role: Role
-    active: bool
-    sign_in: Literal["password", "pin"] | None = Field(description="How the user signs in to the web pages.")
-    leaderboard_opt_out: bool = Field(description=LEADERBOARD_OPT_OUT)
-    deactivated_at: Timestamp | None
-    created_at: Timestamp
-    updated_at: Timestamp
-
-
-class RosterImportResult(Attributes):
-    created: int
-    updated: int
-    unchanged: int
-    errors: list[dict[str, str | int]] = Field(description="One entry per bad row: row, field, message.")
-
-
-class RosterImportDocument(Attributes):
-    data: RosterImportResult
-
-
-USER = ResourceType("user", UserAttributes)

@@ -7,18 +7,18 @@ import hashlib
 import hmac
 import io
 import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
 from university_local.core.clock import now_iso
-from university_local.core.db import Row, Store
+from university_local.core.db import Db, Row, dumps
 from university_local.core.errors import ApiError, not_found
 from university_local.core.ids import new_id
-from university_local.core.jsonapi import resource
 from university_local.core.pagination import Page
 from university_local.tenancy.apps import auto_create_users
-from university_local.tenancy.models import Tenant
 from university_local.users.models import Role, UserCreate
 
 # scrypt: a slow, memory-hard KDF from the standard library (OWASP's minimum parameters).
@@ -42,66 +42,72 @@ def verify_secret(secret: str, stored: str | None) -> bool:
     return hmac.compare_digest(candidate.hex(), digest)
 
 
-_SELECT = "SELECT * FROM users WHERE app_id = ? AND env = ?"
+_SELECT = "SELECT * FROM users WHERE app_id = :app AND env = :env"
 
 
-def get_user(store: Store, tenant: Tenant, user_id: str) -> Row:
-    row = store.one(_SELECT + " AND id = ?", (tenant.app_id, tenant.env, user_id))
+@dataclass
+class RosterResult:
+    """What a roster import did: rows created, updated and unchanged, and each bad row's error."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+def get_user(db: Db, user_id: str) -> Row:
+    row = db.one(_SELECT + " AND id = :id", {"id": user_id})
     if row is None:
         raise not_found("user", user_id)
     return row
 
 
-def get_users(store: Store, tenant: Tenant, ids: list[str]) -> list[Row]:
+def get_users(db: Db, ids: list[str]) -> list[Row]:
     """The tenant's users among `ids`; unknown ids (external users) are simply absent."""
     if not ids:
         return []
-    marks = ",".join("?" * len(ids))
-    return store.all(_SELECT + f" AND id IN ({marks}) ORDER BY id", [tenant.app_id, tenant.env, *ids])
+    return db.all(_SELECT + " AND id IN (SELECT value FROM json_each(:ids)) ORDER BY id", {"ids": dumps(ids)})
 
 
-def list_users(store: Store, tenant: Tenant, page: Page, role: str | None, active: bool | None) -> tuple[list[Row], int]:
-    where, params = "", [tenant.app_id, tenant.env]
+def list_users(db: Db, page: Page, role: str | None, active: bool | None) -> tuple[list[Row], int]:
+    where, params = "", {"role": role, "limit": page.size, "offset": page.offset}
     if role:
-        where += " AND role = ?"
-        params.append(role)
+        where += " AND role = :role"
     if active is not None:
         where += " AND deactivated_at IS NULL" if active else " AND deactivated_at IS NOT NULL"
-    total = store.scalar("SELECT COUNT(*) FROM users WHERE app_id = ? AND env = ?" + where, params)
-    rows = store.all(_SELECT + where + " ORDER BY created_at, id LIMIT ? OFFSET ?", [*params, page.size, page.offset])
+    total = db.scalar("SELECT COUNT(*) FROM users WHERE app_id = :app AND env = :env" + where, params)
+    rows = db.all(_SELECT + where + " ORDER BY created_at, id LIMIT :limit OFFSET :offset", params)
     return rows, total
 
 
-def create_user(store: Store, tenant: Tenant, attrs: UserCreate) -> Row:
+def create_user(db: Db, attrs: UserCreate) -> Row:
     user_id = attrs.id or new_id("user")
-    with store.transaction():
-        if store.scalar(_SELECT.replace("*", "1") + " AND id = ?", (tenant.app_id, tenant.env, user_id)):
+    with db.transaction():
+        if db.scalar(_SELECT.replace("*", "1") + " AND id = :id", {"id": user_id}):
             raise ApiError(409, "user_exists", f"User '{user_id}' already exists.", pointer="/data/attributes/id")
-        _insert(store, tenant, user_id, attrs.display_name, attrs.role, attrs.email, _secret(attrs.password, attrs.pin),
+        _insert(db, user_id, attrs.display_name, attrs.role, attrs.email, _secret(attrs.password, attrs.pin),
                 leaderboard_opt_out=attrs.leaderboard_opt_out)
-    return get_user(store, tenant, user_id)
+    return get_user(db, user_id)
 
 
-def upsert_user(
-    store: Store, tenant: Tenant, user_id: str, display_name: str, role: Role, email: str | None = None
-) -> Row:
+def upsert_user(db: Db, user_id: str, display_name: str, role: Role, email: str | None = None) -> Row:
     """Create the user, or update name, role and email of an existing one (demo and fixtures)."""
     now = now_iso()
-    with store.transaction() as db:
+    with db.transaction():
         db.execute(
             """INSERT INTO users (id, app_id, env, display_name, email, role, created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               VALUES (:id, :app, :env, :name, :email, :role, :now, :now)
                ON CONFLICT (app_id, env, id) DO UPDATE SET
                  display_name = excluded.display_name, email = excluded.email,
                  role = excluded.role, updated_at = excluded.updated_at""",
-            (user_id, tenant.app_id, tenant.env, display_name, email, role, now, now),
+            {"id": user_id, "name": display_name, "email": email, "role": role, "now": now},
         )
-    return get_user(store, tenant, user_id)
+    return get_user(db, user_id)
 
 
-def update_user(store: Store, tenant: Tenant, user_id: str, changes: dict[str, Any]) -> Row:
-    with store.transaction() as db:
-        get_user(store, tenant, user_id)
+def update_user(db: Db, user_id: str, changes: dict[str, Any]) -> Row:
+    with db.transaction():
+        get_user(db, user_id)
         now = now_iso()
         if "password" in changes or "pin" in changes:
             changes["secret_kind"], changes["secret_hash"] = _secret(changes.pop("password", None),
@@ -110,27 +116,26 @@ def update_user(store: Store, tenant: Tenant, user_id: str, changes: dict[str, A
             changes["deactivated_at"] = None if changes.pop("active") else now
         if "leaderboard_opt_out" in changes:
             changes["leaderboard_opt_out"] = int(changes["leaderboard_opt_out"])
-        db.table("users").update((tenant.app_id, tenant.env, user_id), {**changes, "updated_at": now})
-    return get_user(store, tenant, user_id)
+        db.update("users", user_id, {**changes, "updated_at": now})
+    return get_user(db, user_id)
 
 
-def ensure_learner(store: Store, tenant: Tenant, user_id: str, *, pointer: str) -> None:
+def ensure_learner(db: Db, user_id: str, *, pointer: str) -> None:
     """The user exists and is active, or is created as a learner if the app allows; else 422."""
-    row = store.one("SELECT deactivated_at FROM users WHERE app_id = ? AND env = ? AND id = ?",
-                    (tenant.app_id, tenant.env, user_id))
+    row = db.one("SELECT deactivated_at FROM users WHERE app_id = :app AND env = :env AND id = :id", {"id": user_id})
     if row is not None:
         if row["deactivated_at"]:
             raise ApiError(422, "user_inactive", f"User '{user_id}' is deactivated.", pointer=pointer)
         return
-    if not auto_create_users(store, tenant.app_id):
+    if not auto_create_users(db.site, db.tenant.app_id):
         raise ApiError(422, "user_not_found", f"User '{user_id}' does not exist, and this organisation does "
                        "not create users on enrollment.", pointer=pointer)
     if not 1 <= len(user_id) <= 128:
         raise ApiError(422, "validation_error", "user_id: 1 to 128 characters.", pointer=pointer)
-    _insert(store, tenant, user_id, user_id, "learner", None, (None, None))
+    _insert(db, user_id, user_id, "learner", None, (None, None))
 
 
-def import_roster(store: Store, tenant: Tenant, text: str) -> dict[str, Any]:
+def import_roster(db: Db, text: str) -> RosterResult:
     """Create or update users from CSV; bad rows are reported, good rows imported, all at once.
 
     Rows are matched by `id` (or `user_id`), else by `email`, so importing the same file twice
@@ -144,23 +149,23 @@ def import_roster(store: Store, tenant: Tenant, text: str) -> dict[str, Any]:
     if not columns or not columns & {"display_name", "name"}:
         raise ApiError(422, "invalid_roster", "The CSV needs a header row with at least display_name "
                        f"(columns understood: {', '.join(sorted(ROSTER_COLUMNS))}).")
-    result: dict[str, Any] = {"created": 0, "updated": 0, "unchanged": 0, "errors": []}
-    with store.transaction():
+    result = RosterResult()
+    with db.transaction():
         for number, raw in enumerate(_rows(reader), start=2):  # row 1 is the header
             if isinstance(raw, csv.Error):
-                result["errors"].append({"row": number, "field": "row", "message": f"not valid CSV: {raw}"})
+                result.errors.append({"row": number, "field": "row", "message": f"not valid CSV: {raw}"})
                 break  # the reader cannot go on past a malformed line
             row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k and isinstance(v, str)}
             try:
-                outcome = _import_row(store, tenant, row)
+                outcome = _import_row(db, row)
             except _RowError as err:
-                result["errors"].append({"row": number, "field": err.field, "message": err.message})
+                result.errors.append({"row": number, "field": err.field, "message": err.message})
                 continue
-            result[outcome] += 1
+            setattr(result, outcome, getattr(result, outcome) + 1)
     return result
 
 
-def _rows(reader: csv.DictReader) -> Any:
+def _rows(reader: csv.DictReader[str]) -> Iterator[dict[str, Any] | csv.Error]:
     """The reader's rows, then the csv.Error that stopped it, if one did."""
     try:
         yield from reader
@@ -173,7 +178,7 @@ class _RowError(Exception):
         self.field, self.message = field, message
 
 
-def _import_row(store: Store, tenant: Tenant, row: dict[str, str]) -> str:
+def _import_row(db: Db, row: dict[str, str]) -> str:
     fields: dict[str, Any] = {
         "id": row.get("id") or row.get("user_id") or None,
         "display_name": row.get("display_name") or row.get("name") or "",
@@ -196,14 +201,14 @@ def _import_row(store: Store, tenant: Tenant, row: dict[str, str]) -> str:
         raise _RowError("pin", "give a password or a PIN, not both")
     existing = None
     if attrs.id:
-        existing = store.one(_SELECT + " AND id = ?", (tenant.app_id, tenant.env, attrs.id))
+        existing = db.one(_SELECT + " AND id = :id", {"id": attrs.id})
     elif attrs.email:
-        existing = store.one(_SELECT + " AND email = ? ORDER BY id LIMIT 1", (tenant.app_id, tenant.env, attrs.email))
+        existing = db.one(_SELECT + " AND email = :email ORDER BY id LIMIT 1", {"email": attrs.email})
     else:
         raise _RowError("id", "each row needs an id or an email, so that importing again finds the same user")
     secret = attrs.password or attrs.pin
     if existing is None:
-        _insert(store, tenant, attrs.id or new_id("user"), attrs.display_name, attrs.role, attrs.email,
+        _insert(db, attrs.id or new_id("user"), attrs.display_name, attrs.role, attrs.email,
                 _secret(attrs.password, attrs.pin), leaderboard_opt_out=attrs.leaderboard_opt_out)
         return "created"
     changes: dict[str, Any] = {}
@@ -216,7 +221,7 @@ def _import_row(store: Store, tenant: Tenant, row: dict[str, str]) -> str:
         changes["secret_kind"], changes["secret_hash"] = _secret(attrs.password, attrs.pin)
     if not changes:
         return "unchanged"
-    store.db.table("users").update((tenant.app_id, tenant.env, existing["id"]), {**changes, "updated_at": now_iso()})
+    db.update("users", existing["id"], {**changes, "updated_at": now_iso()})
     return "updated"
 
 
@@ -231,27 +236,12 @@ def _secret(password: str | None, pin: str | None) -> tuple[str | None, str | No
     return None, None
 
 
-def _insert(store: Store, tenant: Tenant, user_id: str, display_name: str, role: str, email: str | None,
+def _insert(db: Db, user_id: str, display_name: str, role: str, email: str | None,
             secret: tuple[str | None, str | None], *, leaderboard_opt_out: bool = False) -> None:
     now = now_iso()
-    with store.transaction() as db:
-        db.table("users").insert({
-            "id": user_id, "app_id": tenant.app_id, "env": tenant.env, "display_name": display_name,
-            "email": email, "role": role, "secret_kind": secret[0], "secret_hash": secret[1],
-            "leaderboard_opt_out": int(leaderboard_opt_out),
-            "deactivated_at": None, "created_at": now, "updated_at": now,
+    with db.transaction():
+        db.insert("users", {
+            "id": user_id, "display_name": display_name, "email": email, "role": role, "secret_kind": secret[0],
+            "secret_hash": secret[1], "leaderboard_opt_out": int(leaderboard_opt_out), "deactivated_at": None,
+            "created_at": now, "updated_at": now,
         })
-
-
-def user_resource(row: Row) -> dict[str, Any]:
-    return resource("user", row["id"], {
-        "display_name": row["display_name"],
-        "email": row["email"],
-        "role": row["role"],
-        "active": row["deactivated_at"] is None,
-        "sign_in": row["secret_kind"],
-        "leaderboard_opt_out": bool(row["leaderboard_opt_out"]),
-        "deactivated_at": row["deactivated_at"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-    })

@@ -107,27 +107,27 @@ class Deliverer:
     def _record(self, head: Row, status: int | None, error: str | None) -> bool:
         now = utcnow()
         attempts = head["attempts"] + 1
-        with self.store.transaction() as db:
-            webhook_id = db.execute("SELECT webhook_id FROM webhook_deliveries WHERE id = ?", (head["id"],)).fetchone()[0]
+        with self.store.transaction() as tx:
+            webhook_id = tx.execute("SELECT webhook_id FROM webhook_deliveries WHERE id = ?", (head["id"],)).fetchone()[0]
             if error is None:
-                db.execute("UPDATE webhook_deliveries SET status = 'delivered', attempts = ?, last_attempt_at = ?, "
+                tx.execute("UPDATE webhook_deliveries SET status = 'delivered', attempts = ?, last_attempt_at = ?, "
                            "delivered_at = ?, response_status = ?, last_error = NULL WHERE id = ?",
                            (attempts, to_iso(now), to_iso(now), status, head["id"]))
-                db.execute("UPDATE webhooks SET consecutive_failures = 0, status = CASE WHEN status = 'failing' "
+                tx.execute("UPDATE webhooks SET consecutive_failures = 0, status = CASE WHEN status = 'failing' "
                            "THEN 'active' ELSE status END WHERE id = ?", (webhook_id,))
                 return True
             if attempts >= self.max_attempts:
-                db.execute("UPDATE webhook_deliveries SET status = 'failed', attempts = ?, last_attempt_at = ?, "
+                tx.execute("UPDATE webhook_deliveries SET status = 'failed', attempts = ?, last_attempt_at = ?, "
                            "response_status = ?, last_error = ? WHERE id = ?",
                            (attempts, to_iso(now), status, error, head["id"]))
-                db.execute("UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, "
+                tx.execute("UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, "
                            "status = CASE WHEN status = 'active' THEN 'failing' ELSE status END WHERE id = ?",
                            (webhook_id,))
                 log.warning("webhook %s: gave up on delivery %s after %d attempts (%s)",
                             webhook_id, head["id"], attempts, error)
                 return True
             retry_at = now + timedelta(seconds=backoff_seconds(attempts, self.retry_base_seconds))
-            db.execute("UPDATE webhook_deliveries SET attempts = ?, last_attempt_at = ?, next_attempt_at = ?, "
+            tx.execute("UPDATE webhook_deliveries SET attempts = ?, last_attempt_at = ?, next_attempt_at = ?, "
                        "response_status = ?, last_error = ? WHERE id = ?",
                        (attempts, to_iso(now), to_iso(retry_at), status, error, head["id"]))
             return False

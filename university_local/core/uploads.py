@@ -47,6 +47,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from university_local.core.errors import ApiError
+from university_local.core.files import move_durably
 from university_local.core.routing import body_incomplete, drain
 
 CHUNK_BYTES = 64 * 1024
@@ -470,29 +471,16 @@ def _clean_stale_temp_files(folder: Path) -> None:
 def store_blob(data_dir: Path, received: ReceivedFile) -> Path:
     """Link a received file into the content-addressed store (once per content) and return its path.
 
-    The temporary file was fsynced when its part ended; the rename is made durable by syncing the
-    directory. A second copy of a stored file is simply dropped.
+    The temporary file was fsynced when its part ended; a second copy of a stored file is
+    simply dropped.
     """
     target = blob_path(data_dir, received.sha256)
     if target.exists() and target.stat().st_size == received.size:
         received.discard()
         return target
-    created = not target.parent.exists()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(received.temp_path, target)
-    _fsync_dir(target.parent)
-    if created:
-        _fsync_dir(target.parent.parent)
+    move_durably(received.temp_path, target)
     return target
 
 
 def open_blob(data_dir: Path, sha256: str) -> BinaryIO:
     return open(blob_path(data_dir, sha256), "rb")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
