@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench bench-analytics clean
+.PHONY: install run test lint bench bench-analytics clean
 
 install: $(STAMP)
 
@@ -19,6 +19,11 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# ruff and mypy over the packages, configured in pyproject.toml; .ci/run runs it before the tests.
+lint: install
+	$(BIN)/ruff check university_local scorm_player client sync tui tests bench
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python bench/catalogue.py

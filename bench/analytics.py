@@ -294,7 +294,8 @@ def throughput(server: Server, big: str, learner: str, args: argparse.Namespace)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DIR, help=f"the tenant's data dir (default {DEFAULT_DIR})")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DIR,
+                        help=f"the tenant's data dir (default {DEFAULT_DIR})")
     parser.add_argument("--requests", type=int, default=50, help="sequential requests per line")
     parser.add_argument("--export-runs", type=int, default=3)
     parser.add_argument("--regenerate", action="store_true", help="generate the tenant again even if cached")

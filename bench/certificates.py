@@ -27,8 +27,8 @@ wrk.headers["Content-Type"] = "application/json"
 local counter = 0
 request = function()
   counter = counter + 1
-  local body = string.format('{"data":{"type":"certificate","attributes":{"user_id":"grad-%%d","course_id":"%(course)s",'
-    .. '"force_reason":"benchmark","custom_fields":{"cohort":"2026"}}}}', counter)
+  local body = string.format('{"data":{"type":"certificate","attributes":{"user_id":"grad-%%d",'
+    .. '"course_id":"%(course)s","force_reason":"benchmark","custom_fields":{"cohort":"2026"}}}}', counter)
   return wrk.format(nil, nil, nil, body)
 end
 """

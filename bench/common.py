@@ -50,7 +50,8 @@ def running_server(threads: int | None = None, extra_env: dict[str, str] | None 
         data_dir = Path(tmp)
         env = {**os.environ, "UNIVERSITY_LOCAL_RATE_LIMITS": "off", **(extra_env or {})}
         key = subprocess.run(
-            [*CLI, "--data-dir", str(data_dir), "keys", "create", "--app", "bench", "--env", "test", "--type", "secret"],
+            [*CLI, "--data-dir", str(data_dir), "keys", "create", "--app", "bench", "--env", "test",
+             "--type", "secret"],
             check=True, capture_output=True, text=True, env=env, cwd=root,
         ).stdout.strip()
         with running_server_on(data_dir, "bench", key, threads, extra_env, root=root) as server:

@@ -375,7 +375,8 @@ class Generator:
                 chosen.append(c)
                 counts[c] += 1
                 nxt = self.next_in_path.get(c)
-                if nxt is not None and nxt not in chosen and len(chosen) < k and rng.random() < 0.5 and counts[nxt] < cap:
+                if (nxt is not None and nxt not in chosen and len(chosen) < k and rng.random() < 0.5
+                        and counts[nxt] < cap):
                     chosen.append(nxt)  # learners follow a path's next course
                     counts[nxt] += 1
             if u in big:
@@ -499,7 +500,8 @@ class Generator:
         submitted = iso(end)
         self.attempts.append((ulid_at(rng, "attempt", t), APP_ID, ENV, quiz.id, self.learners[e.user].id, number,
                               "graded", dumps(list(range(len(quiz.questions)))), dumps(answers), dumps(results),
-                              earned, score, int(passed), 0, taken, None, iso(t), None, submitted, submitted, submitted))
+                              earned, score, int(passed), 0, taken, None, iso(t), None, submitted, submitted,
+                              submitted))
         e.last_ms = end
         if passed:
             self.touches.append(Touch(e.user, quiz.lesson, end, 0, 0, taken, 0, 0, True, quiz_seconds=taken))
@@ -592,14 +594,17 @@ class Generator:
         # Totals as courses.service.refresh_totals keeps them.
         conn.execute(
             """UPDATE modules SET
-                 lesson_count = (SELECT COUNT(*) FROM lessons l WHERE l.module_id = modules.id AND l.deleted_at IS NULL),
+                 lesson_count = (SELECT COUNT(*) FROM lessons l WHERE l.module_id = modules.id
+                                 AND l.deleted_at IS NULL),
                  duration_minutes = (SELECT COALESCE(SUM(l.duration_minutes), 0) FROM lessons l
                                      WHERE l.module_id = modules.id AND l.deleted_at IS NULL)
                WHERE app_id = ? AND env = ?""", (APP_ID, ENV))
         conn.execute(
             """UPDATE courses SET
-                 module_count = (SELECT COUNT(*) FROM modules m WHERE m.course_id = courses.id AND m.deleted_at IS NULL),
-                 lesson_count = (SELECT COUNT(*) FROM lessons l WHERE l.course_id = courses.id AND l.deleted_at IS NULL),
+                 module_count = (SELECT COUNT(*) FROM modules m WHERE m.course_id = courses.id
+                                 AND m.deleted_at IS NULL),
+                 lesson_count = (SELECT COUNT(*) FROM lessons l WHERE l.course_id = courses.id
+                                 AND l.deleted_at IS NULL),
                  duration_minutes = (SELECT COALESCE(SUM(l.duration_minutes), 0) FROM lessons l
                                      WHERE l.course_id = courses.id AND l.deleted_at IS NULL)
                WHERE app_id = ? AND env = ?""", (APP_ID, ENV))
@@ -704,7 +709,8 @@ class Generator:
                       "issuer": {"name": APP_NAME, "site": site, "key": key.key_id},
                       "issued_at": at, "completed_at": at}
             rows.append((ulid_at(self.rng, "cert", e.completed_ms or 0), APP_ID, ENV, number, year, sequence[year],
-                         learner.id, course.id, e.id, dumps({"instructor_name": self.instructors[course.instructor][1]}),
+                         learner.id, course.id, e.id,
+                         dumps({"instructor_name": self.instructors[course.instructor][1]}),
                          learner.name, course.title, APP_NAME, at, at, signing.canonical(claims).decode(),
                          key.sign(claims), key.key_id, f"{url}/verify/{number}", secrets.token_urlsafe(16), at))
         conn.executemany(

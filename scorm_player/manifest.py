@@ -42,8 +42,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
-import defusedxml  # type: ignore[import-untyped]
-import defusedxml.ElementTree as SafeET  # type: ignore[import-untyped]
+import defusedxml
+import defusedxml.ElementTree as SafeET
 
 from scorm_player.zipcheck import PackageError
 
@@ -362,7 +362,8 @@ class _Reader:
         if path is None or not parts.path:
             raise PackageError(f"The item '{identifier}' launches '{href}', which is not a path inside the package.")
         url_path = posixpath.normpath(base + parts.path) if base else posixpath.normpath(parts.path)
-        launch = url_path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+        launch = (url_path + (f"?{parts.query}" if parts.query else "")
+                  + (f"#{parts.fragment}" if parts.fragment else ""))
         entry["launch"] = join_parameters(launch, parameters)
         self.launch_files[identifier] = path
 

@@ -69,7 +69,8 @@ class PreparedPackage:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if self.installed is None:
             self.discard()
 
@@ -86,7 +87,8 @@ def prepare_package(zip_path: Path, staging_root: Path, *, limits: Limits = DEFA
                                  if path not in present})
         if missing_launch:
             shown = ", ".join(missing_launch[:MAX_MISSING_SHOWN])
-            more = f" and {len(missing_launch) - MAX_MISSING_SHOWN} more" if len(missing_launch) > MAX_MISSING_SHOWN else ""
+            extra = len(missing_launch) - MAX_MISSING_SHOWN
+            more = f" and {extra} more" if extra > 0 else ""
             raise PackageError(f"The manifest launches files that are not in the zip: {shown}{more}.")
         staging_root.mkdir(parents=True, exist_ok=True)
         _clean_stale(staging_root)

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
+from defusedxml import ElementTree as SafeET
 
 from scorm_player.cmi import datatypes as dt
 from scorm_player.cmi.api import RUNNING, Engine, Navigation, evaluated_status

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
@@ -242,7 +242,7 @@ def _without_hop_by_hop(app: Any) -> Any:
 
 @pytest.fixture
 def timeline(tmp_path: Path) -> Iterator[Timeline]:
-    now = [datetime(2030, 1, 1, 9, 0, tzinfo=timezone.utc)]
+    now = [datetime(2030, 1, 1, 9, 0, tzinfo=UTC)]
     clock.set_clock(lambda: now[0])
     app = create_app(Config(data_dir=tmp_path, rate_limits=None, jobs=False))
     store = app.config["university.services"].store
@@ -256,4 +256,4 @@ def timeline(tmp_path: Path) -> Iterator[Timeline]:
         yield Timeline(Api(base, "clock-app", sk), Api(base, "clock-app", pk), store, now)
     finally:
         server.shutdown()
-        clock.set_clock(lambda: datetime.now(timezone.utc))
+        clock.set_clock(lambda: datetime.now(UTC))

@@ -3,7 +3,7 @@ three hours behind UTC (America/Sao_Paulo), so that a UTC-day answer would be wr
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ ZONE = "America/Sao_Paulo"  # UTC-3 all year
 
 def at(timeline: Timeline, day: int, hour: int, minute: int = 0) -> None:
     """Move the clock to January `day`, 2030, `hour`:`minute` UTC."""
-    timeline.now[0] = datetime(2030, 1, day, hour, minute, tzinfo=timezone.utc)
+    timeline.now[0] = datetime(2030, 1, day, hour, minute, tzinfo=UTC)
 
 
 def enroll(api: Api, user_id: str, course_id: str) -> dict[str, Any]:
@@ -211,7 +211,7 @@ def test_other_tenants_course_is_not_found(server: Any, api: Api) -> None:
 
 def test_drop_off_needs_two_quiet_weeks(timeline: Timeline, course: dict[str, str]) -> None:
     # c was last active Jan 14 03:30 UTC; on Jan 28 03:29 that is not yet 14 days, at 03:31 it is.
-    timeline.now[0] = datetime(2030, 1, 28, 3, 29, tzinfo=timezone.utc)
+    timeline.now[0] = datetime(2030, 1, 28, 3, 29, tzinfo=UTC)
     drops = analytics(timeline.api, course["course"])["metrics"]["engagement"]["drop_off_lessons"]
     assert [d["lesson_id"] for d in drops] == [course["l2"]]
     timeline.now[0] += timedelta(minutes=2)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from university_local.analytics import rollups
 from university_local.core import clock
 from university_local.core.db import Store
 from university_local.core.errors import ApiError
+from university_local.core.scope import Scope, Tenant
 from university_local.courses.models import CourseCreate
 from university_local.courses.service import create_course
 from university_local.enrollments.service import cancel, enroll, find_enrollment
@@ -37,7 +38,6 @@ from university_local.modules.models import ModuleCreate
 from university_local.modules.service import create_module
 from university_local.progress import service as progress
 from university_local.tenancy.apps import ensure_app, refresh_utc_offsets
-from university_local.core.scope import Scope, Tenant
 
 LEARNERS = ("ana", "ben", "chi")
 ZONES = ("UTC", "America/Sao_Paulo", "Pacific/Auckland", "Asia/Kolkata", "Europe/London")
@@ -64,7 +64,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     batch_rows, rollups.BATCH_ROWS = rollups.BATCH_ROWS, 3  # catch-ups fold many slices
     yield store
     rollups.BATCH_ROWS = batch_rows
-    clock.set_clock(lambda: datetime.now(timezone.utc))
+    clock.set_clock(lambda: datetime.now(UTC))
 
 
 _apps = count()
@@ -73,7 +73,7 @@ _apps = count()
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations, st.datetimes(datetime(2030, 1, 1), datetime(2031, 12, 1)))
 def test_rollups_equal_a_recomputation(store: Store, ops: list[tuple[Any, ...]], start: datetime) -> None:
-    now = [start.replace(tzinfo=timezone.utc)]
+    now = [start.replace(tzinfo=UTC)]
     clock.set_clock(lambda: now[0])
     tenant = Tenant(f"rollups-{next(_apps)}", "test")
     ensure_app(store, tenant.app_id)

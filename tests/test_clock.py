@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -57,10 +57,10 @@ def test_drip_unlock_follows_the_clock(timeline: Timeline) -> None:
 _YEARS = {"min_value": datetime(2, 1, 1), "max_value": datetime(9998, 12, 31)}
 
 
-@given(st.datetimes(**_YEARS, timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=5, minutes=30)),
+@given(st.datetimes(**_YEARS, timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)),
                                                          timezone(timedelta(hours=-11))]))
        | st.datetimes(**_YEARS))
 def test_to_iso_is_utc_with_milliseconds_cut_not_rounded(moment: datetime) -> None:
-    utc = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    utc = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
     assert to_iso(moment) == (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
                               f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z")

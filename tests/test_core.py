@@ -59,12 +59,11 @@ def store(tmp_path) -> Store:
 
 
 def test_transaction_is_all_or_nothing(store: Store) -> None:
-    with pytest.raises(RuntimeError):
-        with store.transaction() as db:
-            db.execute("INSERT INTO apps (id, name, created_at) VALUES ('a', 'A', 'now')")
-            with store.transaction() as inner:  # nested: a savepoint
-                inner.execute("INSERT INTO apps (id, name, created_at) VALUES ('b', 'B', 'now')")
-            raise RuntimeError("fail after both writes")
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        db.execute("INSERT INTO apps (id, name, created_at) VALUES ('a', 'A', 'now')")
+        with store.transaction() as inner:  # nested: a savepoint
+            inner.execute("INSERT INTO apps (id, name, created_at) VALUES ('b', 'B', 'now')")
+        raise RuntimeError("fail after both writes")
     assert store.scalar("SELECT COUNT(*) FROM apps") == 0
     with store.transaction() as db:
         db.execute("INSERT INTO apps (id, name, created_at) VALUES ('a', 'A', 'now')")
@@ -258,10 +257,9 @@ def test_batched_writes_apply_once_each_and_see_their_own_write(store: Store) ->
 
 def test_batched_write_inside_a_transaction_is_part_of_it(store: Store) -> None:
     create(store, "CREATE TABLE counters (name TEXT PRIMARY KEY, total INTEGER NOT NULL)")
-    with pytest.raises(ValueError):
-        with store.transaction():
-            assert store.write_batched(_ADD, {"name": "a", "add": 5}, key=("a",)) == {"name": "a", "total": 5}
-            raise ValueError
+    with pytest.raises(ValueError), store.transaction():
+        assert store.write_batched(_ADD, {"name": "a", "add": 5}, key=("a",)) == {"name": "a", "total": 5}
+        raise ValueError
     assert store.scalar("SELECT COUNT(*) FROM counters") == 0
     with store.transaction():
         store.write_batched(_ADD, {"name": "a", "add": 5}, key=("a",))

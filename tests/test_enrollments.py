@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.conftest import Api, Tenant, error_of, run_cli
 
@@ -14,7 +14,7 @@ def enroll(api: Api, user_id: str, course_id: str, **extra):
 
 
 def soon(seconds: float) -> str:
-    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat()
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
 
 
 def test_enroll_and_read_back(api: Api) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 
 from tests.conftest import Api, Tenant, Timeline, error_of, make_tenant
-from university_local.learning_paths.service import completed_paths
 from university_local.core.scope import Scope
 from university_local.core.scope import Tenant as StoreTenant
+from university_local.learning_paths.service import completed_paths
 
 ATTRIBUTES = {"title", "description", "status", "total_courses", "total_duration_hours", "courses",
               "certificate_id", "created_at", "updated_at"}

@@ -12,9 +12,9 @@ import pytest
 
 from tests.conftest import Api, ServerProcess, Tenant, Timeline, error_of, make_tenant
 from university_local.core.clock import to_iso
-from university_local.ratings.service import rating_summary
 from university_local.core.scope import Scope
 from university_local.core.scope import Tenant as StoreTenant
+from university_local.ratings.service import rating_summary
 
 ZERO = {"5": 0, "4": 0, "3": 0, "2": 0, "1": 0}
 

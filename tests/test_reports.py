@@ -21,9 +21,9 @@ from tests.conftest import (
     make_tenant,
     run_cli,
 )
-from university_local.reports import service
 from university_local.core.scope import Scope
 from university_local.core.scope import Tenant as StoreTenant
+from university_local.reports import service
 
 BASE = ["record_type", "user_id", "display_name", "email", "enrollment_id", "enrolled_at", "module_id", "lesson_id",
         "lesson_title"]

@@ -28,9 +28,10 @@ from tests.conftest import FIXTURES as SHARED_FIXTURES
 from tests.conftest import Api, ServerProcess, Tenant, error_of, make_tenant, run_cli, start_server
 from university_local.core.db import loads
 from university_local.core.errors import ApiError
-from university_local.scorm import service
 from university_local.core.files import parse_range
-from university_local.core.scope import Scope, Tenant as TenantKey
+from university_local.core.scope import Scope
+from university_local.core.scope import Tenant as TenantKey
+from university_local.scorm import service
 
 FIXTURES = SHARED_FIXTURES / "scorm"
 JQUERY = "https://ajax.googleapis.com/ajax/libs/jquery/1.4.3/jquery.min.js"

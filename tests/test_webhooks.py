@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -162,7 +162,7 @@ def test_expiry_job_stores_status_and_emits(fast_server, receiver) -> None:
     api = make_tenant(fast_server).secret
     subscribe(api, receiver.url, ["enrollment.expired"])
     course, _ = learning_setup(api, 1)
-    ends = (datetime.now(timezone.utc) + timedelta(seconds=1)).isoformat()
+    ends = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
     enrollment = enroll(api, "brief", course["id"], expires_at=ends)
     got = receiver.wait_for(1, timeout=10)
     assert got[0]["json"]["event"] == "enrollment.expired"

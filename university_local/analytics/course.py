@@ -55,7 +55,7 @@ def course_analytics(db: Db, course_id: str, query: CourseAnalyticsQuery) -> dic
     course = get_course(db, course_id)
     span = window(db, query.period)
     first_day = span.first_day() or _first_day(db, course_id, course["created_at"], span)
-    context = {"course": course_id, "first_day": first_day, "last_day": span.last_day(),
+    context: dict[str, Any] = {"course": course_id, "first_day": first_day, "last_day": span.last_day(),
                "start": span.utc_start() or EARLIEST, "end": span.utc_end()}
     # The course's days in the period, read once: the engagement figures and the timeline share them.
     context["daily"] = {row["day"]: row for row in db.all(
@@ -133,19 +133,21 @@ def _engagement(db: Db, context: dict[str, Any], span: Window) -> dict[str, Any]
 
 def _drop_off_lessons(db: Db, context: dict[str, Any]) -> list[dict[str, Any]]:
     quiet_since = to_iso(utcnow() - timedelta(days=DROP_OFF_QUIET_DAYS))
-    dropped = dict(db.all(
+    dropped: dict[str, int] = {row[0]: row[1] for row in db.all(
         "SELECT lc.last_lesson_id, COUNT(*) FROM learner_courses lc "
         "JOIN enrollments e ON e.app_id = :app AND e.env = :env AND e.user_id = lc.user_id "
         "  AND e.course_id = lc.course_id "
         "JOIN lesson_progress p ON p.app_id = :app AND p.env = :env AND p.user_id = lc.user_id "
         "  AND p.lesson_id = lc.last_lesson_id "
-        "WHERE lc.course_id = :course AND +lc.app_id = :app AND +lc.env = :env AND lc.last_activity_at < :quiet_since "
+        "WHERE lc.course_id = :course AND +lc.app_id = :app AND +lc.env = :env "
+        "  AND lc.last_activity_at < :quiet_since"
         "  AND e.status = 'active' AND (e.expires_at IS NULL OR e.expires_at > :now) "
-        "GROUP BY lc.last_lesson_id", {**context, "quiet_since": quiet_since, "now": to_iso(utcnow())}))
+        "GROUP BY lc.last_lesson_id", {**context, "quiet_since": quiet_since, "now": to_iso(utcnow())})}
     if not dropped:
         return []
-    started = dict(db.all("SELECT lesson_id, COUNT(*) FROM lesson_progress WHERE course_id = :course "
-                          "AND +app_id = :app AND +env = :env GROUP BY lesson_id", context))
+    started: dict[str, int] = {row[0]: row[1] for row in db.all(
+        "SELECT lesson_id, COUNT(*) FROM lesson_progress WHERE course_id = :course AND +app_id = :app AND +env = :env "
+        "GROUP BY lesson_id", context)}
     lessons = db.all(
         "SELECT l.id, l.title FROM lessons l JOIN modules m ON m.id = l.module_id AND +m.app_id = :app "
         "AND +m.env = :env WHERE l.course_id = :course AND +l.app_id = :app AND +l.env = :env "

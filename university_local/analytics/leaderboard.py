@@ -3,9 +3,9 @@
 One statement computes every participant's value and lets SQLite order them and keep the top
 few: from the rollups for time and streak (`learner_courses`, `learner_totals`), from
 enrollments for progress, and from each learner's best graded score per quiz (`quiz_bests`) for
-score. A second looks up only those few in `users` (names, opt-outs). Nothing runs once per learner from Python, and each statement
-is written to stay on the index that fits it (checked with EXPLAIN QUERY PLAN on a tenant of
-10,000 learners and 1,000,000 progress events; `+column` keeps SQLite off a wider index).
+score. A second looks up only those few in `users` (names, opt-outs). Nothing runs once per learner
+from Python, and each statement is written to stay on the index that fits it (`+column` keeps
+SQLite off a wider index; bench/README.md has the plans on the generated tenant).
 
 Definitions (the README quotes them):
 
@@ -147,7 +147,8 @@ def _values(db: Db, metric: str, scope: str, in_scope: str, counted: list[str],
                 f"WHERE b.app_id = :app AND b.env = :env AND {quizzes} GROUP BY user_id")
     if metric == "time":
         if scope == "global":
-            return "SELECT user_id, ROUND(seconds / 60.0, 1) AS value FROM learner_totals WHERE app_id = :app AND env = :env"
+            return ("SELECT user_id, ROUND(seconds / 60.0, 1) AS value FROM learner_totals "
+                    "WHERE app_id = :app AND env = :env")
         return ("SELECT user_id, ROUND(SUM(seconds) / 60.0, 1) AS value FROM learner_courses "
                 f"WHERE course_id IN ({in_scope}) AND +app_id = :app AND +env = :env GROUP BY user_id")
     # streak: current only while the last active day is today or yesterday in the tenant's zone

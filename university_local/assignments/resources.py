@@ -65,7 +65,8 @@ class SubmissionAttributes(Attributes):
     notes: str | None = Field(description="Plain text, as the learner wrote it.")
     file: StoredFile
     late: bool
-    late_penalty_percent: float = Field(description="Recorded when submitted: the assignment's penalty if late, else 0.")
+    late_penalty_percent: float = Field(description="Recorded when submitted: the assignment's penalty if late, "
+                                                    "else 0.")
     submitted_at: Timestamp
     scores: list[ScoreOut] | None
     total_score: float | None = Field(description="Sum of the rubric points (or the score given), before the penalty.")

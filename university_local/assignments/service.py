@@ -32,7 +32,6 @@ the link leaves an unreferenced file (harmless: a later identical upload reuses 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -223,7 +222,7 @@ def _user_id(fields: dict[str, str]) -> str:
     return user_id
 
 
-def submit(db: Db, assignment_id: str, environ: Mapping[str, Any], *, data_dir: Path, drain_limit: int) -> Row:
+def submit(db: Db, assignment_id: str, environ: dict[str, Any], *, data_dir: Path, drain_limit: int) -> Row:
     """Receive a learner's work (multipart/form-data: user_id, file, notes) as a new attempt."""
     received_at = now_iso()
     assignment = get_assignment(db, assignment_id)
@@ -358,7 +357,8 @@ def grade(db: Db, submission_id: str, body: GradeBody) -> Row:
         emit(db, "assignment.graded", "submission", submission_id, {
             "submission_id": submission_id, "assignment_id": row["assignment_id"], "user_id": row["user_id"],
             "course_id": row["course_id"], "attempt": row["attempt"], "scores": scores,
-            "total_score": tidy_number(total), "late_penalty_percent": tidy_number(penalty), "final_score": tidy_number(final),
+            "total_score": tidy_number(total), "late_penalty_percent": tidy_number(penalty),
+            "final_score": tidy_number(final),
             "max_score": row["max_score"], "graded_at": now, "regraded": row["graded_at"] is not None,
         })
     return get_submission(db, submission_id)

@@ -33,7 +33,8 @@ def _pdf_subject(path: Path) -> str:
     """The PDF carries the QR code's text in its Subject metadata as well."""
     from pypdf import PdfReader
 
-    subject = (PdfReader(path).metadata or {}).get("/Subject")
+    metadata = PdfReader(path).metadata
+    subject = metadata.get("/Subject") if metadata is not None else None
     if not subject:
         raise ValueError(f"{path} is not a University Local certificate PDF")
     return str(subject)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-_now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # noqa: E731
+_now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
 
 def utcnow() -> datetime:
@@ -21,9 +21,9 @@ def set_clock(now: Callable[[], datetime]) -> None:
 def to_iso(moment: datetime) -> str:
     """UTC ISO 8601 with millisecond precision and a `Z`, the storage and wire format."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     # isoformat is C and pads the year to four digits; it cuts (not rounds) to milliseconds.
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")[:-6] + "Z"
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def now_iso() -> str:

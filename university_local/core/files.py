@@ -191,7 +191,7 @@ def send_files_by_uwsgi(app: WSGIApp, stop_seconds: float) -> WSGIApp:
     thread, and a graceful stop that waits up to `stop_seconds` for those sends; `app` itself when
     not running under uWSGI with offload threads."""
     try:
-        import uwsgi  # type: ignore[import-untyped]  # exists only inside a uWSGI worker
+        import uwsgi  # exists only inside a uWSGI worker
     except ImportError:
         return app
     if not int(uwsgi.opt.get("offload-threads", 0) or 0):

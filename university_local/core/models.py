@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -31,9 +31,9 @@ def _utc(raw: object) -> str:
     except ValueError:
         raise ValueError("must be an ISO 8601 date-time, e.g. 2030-01-31T09:00:00Z") from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     try:
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     except OverflowError:
         raise ValueError("date-time out of range") from None
     if not 1970 <= value.year <= 9999:
@@ -85,7 +85,7 @@ def envelope(type_name: str, attributes: type[BaseModel], *, name: str) -> type[
     data = create_model(
         f"{name}Data",
         __base__=ApiModel,
-        type=(Literal[type_name], ...),  # type: ignore[valid-type,arg-type]
+        type=(Literal[type_name], ...),  # type: ignore[arg-type]
         id=(str | None, None),
         attributes=(attributes, ...),
     )

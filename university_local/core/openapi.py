@@ -49,11 +49,13 @@ _ERROR_TEXT = {
     "413": "Request body over the configured limit",
     "422": "A field failed validation; source.pointer names it",
     "429": "Rate limit reached; see Retry-After",
-    "503": "The server's disk is full or failing, or its database stayed busy: send the request again after Retry-After",
+    "503": "The server's disk is full or failing, or its database stayed busy: send the request again after "
+           "Retry-After",
 }
 
 
-def build(routes: list[Route], *, title: str, version: str, extra_models: tuple[type[BaseModel], ...] = ()) -> dict[str, Any]:
+def build(routes: list[Route], *, title: str, version: str,
+          extra_models: tuple[type[BaseModel], ...] = ()) -> dict[str, Any]:
     bodies = {r.body for r in routes if r.body} | {r.returns.model for r in routes if r.returns.model}
     resources = {rt.name: rt for r in routes for rt in _resources(r.returns)}
     attributes = {rt.attributes for rt in resources.values()}
@@ -182,10 +184,10 @@ def _operation(route: Route) -> dict[str, Any]:
         errors += ["400", "409", "413", "422"]
     errors.append("503")  # any route reads or writes the database (core/errors.py storage_error)
     for code in sorted(set(errors)):
-        content: dict[str, Any] = {"application/json": {"schema": _ref("ErrorDocument")}}
+        error: dict[str, Any] = {"application/json": {"schema": _ref("ErrorDocument")}}
         if route.returns.media_type and route.returns.media_type.startswith("text/html"):
-            content[route.returns.media_type] = {"schema": {"type": "string"}}  # a page says it to people
-        responses[code] = {"description": _ERROR_TEXT[code], "content": content}
+            error[route.returns.media_type] = {"schema": {"type": "string"}}  # a page says it to people
+        responses[code] = {"description": _ERROR_TEXT[code], "content": error}
     op["responses"] = responses
     if route.access != "public":
         op["security"] = [{"appId": [], "apiKey": []}]

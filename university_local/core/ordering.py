@@ -60,7 +60,7 @@ def reorder(db: Db, table: str, parent: str, parent_id: str, ids: list[str], fie
     if missing := current - set(ids):
         problems.append(f"leaves out: {', '.join(sorted(missing))}")
     if problems:
-        raise ApiError(422, "invalid_reorder", f"{field} must list each of them exactly once; it " + "; ".join(problems) + ".",
-                       pointer=f"/{field}")
+        raise ApiError(422, "invalid_reorder", f"{field} must list each of them exactly once; it "
+                       + "; ".join(problems) + ".", pointer=f"/{field}")
     for position, row_id in enumerate(ids, start=1):
         db.update(table, row_id, {"position": position})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from university_local.core.errors import ApiError
@@ -47,7 +48,7 @@ class _Window:
 
 
 class RateLimiter:
-    def __init__(self, limits: dict[str, int] | None, clock=time.time) -> None:
+    def __init__(self, limits: dict[str, int] | None, clock: Callable[[], float] = time.time) -> None:
         self.limits = limits
         self._clock = clock
         self._windows: dict[tuple[str, str], _Window] = {}

@@ -131,7 +131,7 @@ class Request:
     principal: Principal | None
     query: Any
     body: Any
-    environ: Mapping[str, Any]
+    environ: dict[str, Any]  # the WSGI environ (a streamed upload is read from it)
     _db: Db | None = None
 
     @property

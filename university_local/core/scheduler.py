@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timezone
+from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -13,7 +13,7 @@ from university_local.core.features import Job
 
 
 def start_jobs(store: Store, config: Config, jobs: Iterable[Job]) -> BackgroundScheduler:
-    scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={"coalesce": True, "max_instances": 1})
+    scheduler = BackgroundScheduler(timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1})
     for job in jobs:
         scheduler.add_job(job.start(store, config), "interval", seconds=job.seconds(config), id=job.id)
     scheduler.start()

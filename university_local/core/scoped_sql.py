@@ -30,8 +30,11 @@ class UnscopedQuery(Exception):
 _STRIP = re.compile(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", re.S)
 _TOKEN = re.compile(r":\w+|\w+(?:\.\w+)?|\S")
 # Words after a table reference that end it (so are not its alias).
-_ENDS = frozenset("""WHERE ON JOIN LEFT RIGHT FULL INNER OUTER CROSS NATURAL GROUP ORDER LIMIT SET USING
-UNION EXCEPT INTERSECT WINDOW HAVING RETURNING VALUES SELECT DEFAULT AND OR INDEXED NOT AS""".split())
+_ENDS = frozenset({
+    "WHERE", "ON", "JOIN", "LEFT", "RIGHT", "FULL", "INNER", "OUTER", "CROSS", "NATURAL", "GROUP", "ORDER", "LIMIT",
+    "SET", "USING", "UNION", "EXCEPT", "INTERSECT", "WINDOW", "HAVING", "RETURNING", "VALUES", "SELECT", "DEFAULT",
+    "AND", "OR", "INDEXED", "NOT", "AS",
+})
 
 
 def check(sql: str, tenant_tables: frozenset[str], tenant: tuple[str, str] = TENANT) -> None:

@@ -90,8 +90,9 @@ def pin_discussion(req: Request, discussion_id: str) -> dict[str, Any]:
               body=ResolveChange, returns=one(DISCUSSION), access="learner")
 def resolve_discussion(req: Request, discussion_id: str) -> dict[str, Any]:
     b: ResolveChange = req.body
-    row = service.resolve(req.db, discussion_id, resolved=b.resolved, answer_sent="answer_reply_id" in b.model_fields_set,
-                          answer_reply_id=b.answer_reply_id, user_id=b.user_id)
+    row = service.resolve(req.db, discussion_id, resolved=b.resolved,
+                          answer_sent="answer_reply_id" in b.model_fields_set, answer_reply_id=b.answer_reply_id,
+                          user_id=b.user_id)
     return document(discussion_resource(row))
 
 

@@ -250,7 +250,8 @@ def _refresh(db: Db, discussion_id: str) -> None:
 
 def _live_reply(db: Db, discussion_id: str, reply_id: str) -> Row | None:
     return db.one("SELECT * FROM discussion_replies WHERE app_id = :app AND env = :env AND id = :id "
-                  "AND discussion_id = :discussion AND deleted_at IS NULL", {"id": reply_id, "discussion": discussion_id})
+                  "AND discussion_id = :discussion AND deleted_at IS NULL",
+                  {"id": reply_id, "discussion": discussion_id})
 
 
 def get_reply(db: Db, discussion_id: str, reply_id: str) -> Row:

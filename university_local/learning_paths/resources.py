@@ -14,6 +14,7 @@ from university_local.core.routing import ResourceType
 from university_local.learning_paths.models import PathStatus
 from university_local.learning_paths.service import PathEntry, PathProgress
 
+
 class PathCourseOut(Attributes):
     course_id: str
     position: int

@@ -196,7 +196,8 @@ def _checked_courses(db: Db, courses: list[PathCourse]) -> list[PathCourse]:
     if any(given):
         if not all(given):
             raise ApiError(422, "invalid_position", "Give a position to every course of the path, or to none "
-                           "(the list order is then the order).", pointer=f"{COURSES_POINTER}/{given.index(False)}/position")
+                           "(the list order is then the order).",
+                           pointer=f"{COURSES_POINTER}/{given.index(False)}/position")
         holder: dict[int, int] = {}
         for i, course in enumerate(courses):
             position = course.position

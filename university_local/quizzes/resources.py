@@ -96,7 +96,8 @@ def attempt_resource(view: AttemptView) -> dict[str, Any]:
     questions = questions_of(quiz)
     attrs: dict[str, Any] = {
         "quiz_id": attempt["quiz_id"], "user_id": attempt["user_id"], "attempt_number": attempt["attempt_number"],
-        "status": attempt["status"], "score": _number(attempt["score"]), "points_earned": _number(attempt["points_earned"]),
+        "status": attempt["status"], "score": _number(attempt["score"]),
+        "points_earned": _number(attempt["points_earned"]),
         "total_points": quiz["total_points"], "passed": None if attempt["passed"] is None else bool(attempt["passed"]),
         "late": bool(attempt["late"]), "time_taken_seconds": attempt["time_taken_seconds"],
         "started_at": attempt["started_at"], "deadline_at": attempt["deadline_at"],

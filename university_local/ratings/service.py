@@ -96,7 +96,8 @@ def rate(db: Db, course_id: str, attrs: RatingCreate) -> tuple[Row, bool]:
         existing = _find(db, course_id, attrs.user_id)
         if existing is None:
             db.insert("course_ratings", {"id": new_id("rating"), "course_id": course_id, "user_id": attrs.user_id,
-                                         "rating": attrs.rating, "review": review, "created_at": now, "updated_at": now})
+                                         "rating": attrs.rating, "review": review, "created_at": now,
+                                         "updated_at": now})
         else:
             new_review = review if review_given else existing["review"]
             if (attrs.rating, new_review) != (existing["rating"], existing["review"]):

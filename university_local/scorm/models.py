@@ -10,6 +10,7 @@ from pydantic import Field
 from university_local.core.models import ApiModel, ContentUrl, envelope
 from university_local.core.pagination import PageQuery
 
+
 class ScormPackageListQuery(PageQuery):
     course_id: str | None = Field(None, max_length=128)
     lesson_id: str | None = Field(None, max_length=128, description="Every version uploaded to this lesson.")

@@ -23,7 +23,12 @@ from university_local.core.errors import ApiError
 from university_local.core.jsonapi import document
 from university_local.core.routing import Reply, Request, Router, many, one, plain, raw
 from university_local.scorm import runtime_service as service
-from university_local.scorm.models import ScormAttemptListQuery, ScormCommitBatch, ScormLaunchCreateBody, ScormSessionOpen
+from university_local.scorm.models import (
+    ScormAttemptListQuery,
+    ScormCommitBatch,
+    ScormLaunchCreateBody,
+    ScormSessionOpen,
+)
 from university_local.scorm.resources import (
     SCORM_ATTEMPT,
     SCORM_LAUNCH,

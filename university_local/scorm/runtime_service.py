@@ -8,9 +8,9 @@ tenant's records (the lesson may be in a course not yet published).
 A launch (secret key) signs `{tenant, lesson, learner, package, item, expiry}` with a key kept in
 the data directory and answers `/scorm/play/<token>`. Opening that page checks the signature and
 the expiry, and hands the player a second token (kind "player", valid for 12 hours) for its calls:
-opening a SCO session (moving between the SCOs of a package) and committing to it. Commits are accepted for any session that
-is not terminated, whatever the tokens' expiry: a learner who keeps a tab open overnight, or comes
-back online after a week, still saves what they did.
+opening a SCO session (moving between the SCOs of a package) and committing to it. Commits are
+accepted for any session that is not terminated, whatever the tokens' expiry: a learner who keeps
+a tab open overnight, or comes back online after a week, still saves what they did.
 
 Each SCO session belongs to an attempt (learner, lesson, item, number). Commits are numbered per
 session; a number already applied is skipped, so a retried request or a beacon that duplicates it
@@ -405,7 +405,8 @@ def open_session(store: Store, token: str, item_id: str) -> Session:
             values = runtime.fresh_values(version, item, learner)
             status = runtime.status_of(version, values)
             db.insert("scorm_attempts", {
-                "id": attempt_id, "user_id": user_id, "course_id": lesson["course_id"], "lesson_id": lesson_id, "package_id": package["id"],
+                "id": attempt_id, "user_id": user_id, "course_id": lesson["course_id"], "lesson_id": lesson_id,
+                "package_id": package["id"],
                 "item_id": item_id, "number": (latest["number"] + 1) if latest is not None else 1,
                 "scorm_version": version, "cmi": dumps(values),
                 "completion_status": "completed" if asset else status.completion,
@@ -415,7 +416,8 @@ def open_session(store: Store, token: str, item_id: str) -> Session:
             })
         session_id = new_id("scormsession")
         db.insert("scorm_sessions", {
-            "id": session_id, "attempt_id": attempt_id, "user_id": user_id, "lesson_id": lesson_id, "entry": entry, "last_seq": 0, "session_time": 0,
+            "id": session_id, "attempt_id": attempt_id, "user_id": user_id, "lesson_id": lesson_id, "entry": entry,
+            "last_seq": 0, "session_time": 0,
             "exit": None, "nav_request": None, "commits": 0, "started_at": now, "updated_at": now,
             "terminated_at": now if asset else None,
         })

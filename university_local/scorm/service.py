@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -229,7 +228,8 @@ def import_package(db: Db, zip_path: Path, *, course_id: str | None = None,
 def _record(db: Db, target: _Target, package_id: str, prepared: PreparedPackage, title: str | None) -> None:
     """Inside the import's transaction: create or update the lesson, and insert the package row."""
     manifest = prepared.manifest
-    package_title = (title or " ".join(_CONTROL.sub(" ", manifest["title"]).split()) or "SCORM package")[:TITLE_MAX_CHARS]
+    named = " ".join(_CONTROL.sub(" ", manifest["title"]).split())
+    package_title = (title or named or "SCORM package")[:TITLE_MAX_CHARS]
     content = {
         "package_id": package_id,
         "scorm_version": manifest["scorm_version"],
@@ -252,8 +252,9 @@ def _record(db: Db, target: _Target, package_id: str, prepared: PreparedPackage,
             changes["title"] = package_title
         lesson = lessons.update_lesson(db, lesson["id"], changes)
     report = dict(prepared.report)
-    same = db.one("SELECT package_version FROM scorm_packages WHERE app_id = :app AND env = :env AND lesson_id = :lesson "
-                  "AND sha256 = :sha256 AND deleted_at IS NULL ORDER BY package_version DESC LIMIT 1",
+    same = db.one("SELECT package_version FROM scorm_packages WHERE app_id = :app AND env = :env "
+                  "AND lesson_id = :lesson AND sha256 = :sha256 AND deleted_at IS NULL "
+                  "ORDER BY package_version DESC LIMIT 1",
                   {"lesson": lesson["id"], "sha256": prepared.sha256})
     if same is not None:
         report["warnings"] = [*report["warnings"],
@@ -270,7 +271,7 @@ def _record(db: Db, target: _Target, package_id: str, prepared: PreparedPackage,
 # -- the upload form ------------------------------------------------------------------------------
 
 
-def upload(db: Db, environ: Mapping[str, Any], *, data_dir: Path, drain_limit: int) -> Row:
+def upload(db: Db, environ: dict[str, Any], *, data_dir: Path, drain_limit: int) -> Row:
     """Receive a multipart/form-data upload (file, course_id, module_id, title, lesson_id) and import it."""
     content_type = environ.get("CONTENT_TYPE", "")
     if not content_type.lower().startswith("multipart/form-data"):
@@ -295,7 +296,8 @@ def upload(db: Db, environ: Mapping[str, Any], *, data_dir: Path, drain_limit: i
         form = uploads.read_form(environ, data_dir, spec)
     except ApiError as err:
         if err.errors[0]["code"] == "file_type_not_allowed":  # the reader's words are for assignments
-            raise ApiError(422, "invalid_scorm_package", "The file is not a zip archive (a SCORM package is a .zip file).",
+            raise ApiError(422, "invalid_scorm_package",
+                           "The file is not a zip archive (a SCORM package is a .zip file).",
                            title="Invalid SCORM Package", pointer="/file", headers=err.headers) from None
         raise
     try:

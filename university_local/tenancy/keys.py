@@ -45,8 +45,9 @@ def create_key(
         "revoked_at": None,
     }
     with store.transaction() as tx:
-        tx.execute("INSERT INTO api_keys (id, app_id, env, key_type, key_hash, key_hint, label, created_at, revoked_at) "
-                   "VALUES (:id, :app_id, :env, :key_type, :key_hash, :key_hint, :label, :created_at, :revoked_at)",
+        tx.execute("INSERT INTO api_keys (id, app_id, env, key_type, key_hash, key_hint, label, created_at, "
+                   "revoked_at) VALUES (:id, :app_id, :env, :key_type, :key_hash, :key_hint, :label, :created_at, "
+                   ":revoked_at)",
                    record)
     store.changed("api_keys")
     return key, record

@@ -108,7 +108,8 @@ class Deliverer:
         now = utcnow()
         attempts = head["attempts"] + 1
         with self.store.transaction() as tx:
-            webhook_id = tx.execute("SELECT webhook_id FROM webhook_deliveries WHERE id = ?", (head["id"],)).fetchone()[0]
+            webhook_id = tx.execute("SELECT webhook_id FROM webhook_deliveries WHERE id = ?",
+                                    (head["id"],)).fetchone()[0]
             if error is None:
                 tx.execute("UPDATE webhook_deliveries SET status = 'delivered', attempts = ?, last_attempt_at = ?, "
                            "delivered_at = ?, response_status = ?, last_error = NULL WHERE id = ?",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-
 from university_local.core.db import Row, loads
 from university_local.core.jsonapi import resource, to_one
 from university_local.core.models import Attributes, Timestamp
