@@ -1,9 +1,9 @@
 """Serve the app on a production WSGI server, print where to reach it, stop cleanly.
 
 The server is uWSGI (the `pyuwsgi` wheel), chosen by measurement over waitress, gunicorn and
-cheroot (bench/README.md): its HTTP parsing and connection handling are C, so on a 2-core
-machine it serves 2-2.5 times waitress' requests a second with a far shorter tail, while the
-app keeps one process with a pool of threads (the in-process scheduler and caches rely on that).
+cheroot (bench/README.md): its HTTP parsing and connection handling are C, so it serves far more
+requests a second with a far shorter tail, while the app keeps one process with a pool of
+threads (the in-process scheduler and caches rely on that).
 
 Browsers keep connections open between requests. uWSGI's own HTTP router (a C event loop in a
 process of its own) holds those idle connections, so that a worker thread is only busy while a
@@ -39,12 +39,12 @@ def uwsgi_args(config: Config) -> list[str]:
     return [
         "--http", f"{config.host}:{config.port}", "--http-keepalive", "--http-timeout", str(IDLE_TIMEOUT),
         # The router hands requests to the worker over a Unix socket rather than uWSGI's default
-        # loopback TCP port: no TCP stack on either side (a fifth more progress writes a second on
-        # the benchmark), and other local users cannot speak uWSGI's protocol to the worker.
+        # loopback TCP port: no TCP stack on either side (bench/README.md), and other local users
+        # cannot speak uWSGI's protocol to the worker.
         "--socket", worker, "--chmod-socket=600", "--http-to", worker, "--vacuum",
-        # A page-sized buffer splits a 30 KB course list into writes that wait on delayed ACKs
-        # (44 ms p50 on the catalogue benchmark); 32 KB sends it whole (12 ms). It must not exceed
-        # the worker's --buffer-size: the router's first packet to the worker would be refused.
+        # A page-sized buffer splits a 30 KB course list into writes that wait on delayed ACKs;
+        # 32 KB sends it whole (bench/README.md). It must not exceed the worker's --buffer-size:
+        # the router's first packet to the worker would be refused.
         "--http-buffer-size", str(ROUTER_BUFFER_BYTES),
         "--module", "university_local.wsgi:application",
         "--master", "--processes", "1", "--threads", str(config.threads), "--enable-threads",

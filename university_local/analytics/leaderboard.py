@@ -5,7 +5,7 @@ few: from the rollups for time and streak (`learner_courses`, `learner_totals`),
 enrollments for progress, and from each learner's best graded score per quiz (`quiz_bests`) for
 score. A second looks up only those few in `users` (names, opt-outs). Nothing runs once per learner
 from Python, and each statement is written to stay on the index that fits it (`+column` keeps
-SQLite off a wider index; bench/README.md has the plans on the generated tenant).
+SQLite off a wider index; checked on the generated tenant of bench/README.md).
 
 Definitions (the README quotes them):
 

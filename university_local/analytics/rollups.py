@@ -27,9 +27,8 @@ from university_local.tenancy.apps import (
 
 ROLLUPS = ("activity_daily", "learner_days", "learner_courses", "learner_totals")
 # Log rows per fold. Each fold runs in a batch of the writer process (Store.write_long), and
-# the position updates in flight wait for it: about 12 ms for 250 rows under the progress
-# benchmark's load (bench/README.md). Smaller folds cost more per row (a learner's rows share
-# fewer upserts), larger ones hold the updates up longer.
+# the position updates in flight wait for it (bench/README.md). Smaller folds cost more per row
+# (a learner's rows share fewer upserts), larger ones hold the updates up longer.
 BATCH_ROWS = 250
 
 # One fold of the next slice of the log up to row :last (the trigger of migration 0012 does the

@@ -18,11 +18,10 @@ class Config:
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
     # Requests in the app at once. Under load every thread is one more to wake around the GIL,
-    # but also one more update in flight to share the writer process's next flush: on a 2-core
-    # machine whose CPU outpaces its disk flushes, 16 threads gave a tenth more progress writes a
-    # second than 8 (bigger batches per flush), with p99 still about 30 ms at 200 connections
-    # (bench/README.md). A request whose body trickles in holds its thread until it is complete,
-    # so a site expecting more than a dozen slow uploads at once sets more.
+    # but also one more update in flight to share the writer process's next flush, which limits
+    # progress writes where the CPU outpaces the disk (bench/README.md, "Progress writes"). A
+    # request whose body trickles in holds its thread until it is complete, so a site expecting
+    # more than a dozen slow uploads at once sets more.
     threads: int = 16
     max_body_bytes: int = 1024 * 1024
     # Requests per minute per API key and endpoint class; None switches limits off.

@@ -275,7 +275,7 @@ COMPRESS_LEVEL = 5
 def _compressed(payload: bytes) -> bytes:
     """gzip a larger JSON answer when the client accepts it: classroom Wi-Fi is slow, JSON shrinks
     five- to tenfold, and an answer that fits the HTTP router's buffer leaves in one write instead
-    of two that wait on the client's delayed acknowledgement (40 ms for a year's timeline)."""
+    of two that wait on the client's delayed acknowledgement."""
     if len(payload) < COMPRESS_FROM_BYTES:
         return payload
     bottle.response.set_header("Vary", "Accept-Encoding")
@@ -399,8 +399,8 @@ def read_body(max_bytes: int) -> bytes:
                        "chunked request bodies are not accepted.", headers={"Connection": "close"})
     if "bottle.request.body" in environ:
         return bottle.request.body.read(max_bytes + 1)
-    # Read in one call: bottle's own reading (chunks into a spooled buffer) cost a hot write a
-    # tenth of its time. Left where bottle keeps it, so finish_reading_body sees it was read.
+    # Read in one call: bottle's own reading (chunks into a spooled buffer) costs a hot write
+    # dearly (bench/README.md). Left where bottle keeps it, so finish_reading_body sees it was read.
     try:
         data = environ["wsgi.input"].read(max(length, 0))
     except OSError:  # the client stalled past the server's socket timeout, or went away

@@ -17,9 +17,8 @@ On any error the temporary file is removed and the rest of the body is read and 
 nowhere, like nginx's lingering close) within a budget: at most `drain_limit` bytes (for
 submissions: the file limit plus the form overhead plus `OVERSIZE_SLACK_BYTES`) and
 `DRAIN_SECONDS`. A server that closes a connection with unread bytes makes the kernel send a
-reset, which a client still writing its body sees instead of the answer (measured: under uWSGI a
-413 answered over 1 MB of unread upload was lost about one time in three); reading the rest
-means the client always gets the answer, and the keep-alive connection stays usable. A body
+reset, which a client still writing its body sees instead of the answer (bench/README.md);
+reading the rest means the client always gets the answer, and the keep-alive connection stays usable. A body
 beyond the budget is dropped unread with `Connection: close`: such a client may see a reset.
 
 `store_blob` moves a received file to `<data_dir>/uploads/sha256/ab/cdef...` (the hex digest

@@ -3,9 +3,9 @@
 The hottest write of the server, a learner's position in a lesson, is a `BatchedWrite`: one
 statement that applies every update waiting at that moment. Its writer is the one serial
 section of the server under load. As a thread of the server it spent most of its time waiting
-for the GIL: every trip into SQLite hands the GIL to the request threads, and winning it back
-took about 1 ms against a dozen busy threads. A process of its own has an interpreter to itself,
-so the writer only ever waits for the disk.
+for the GIL: every trip into SQLite hands the GIL to the request threads, and under load winning
+it back takes long (bench/README.md). A process of its own has an interpreter to itself, so the
+writer only ever waits for the disk.
 
 Each server thread keeps a Unix socket to the process (`WriterProcess.submit`): it sends one
 update and receives its outcome once the update is on disk. The process takes connections only
@@ -17,9 +17,8 @@ two writers.
 A long set-based write that the updates would otherwise wait for, the fold of the analytics log
 into its rollups, is sent here too (`WriterProcess.execute`) and runs in the next batch's
 transaction. Run by the server, a fold held SQLite's write lock while it competed for the CPU
-with every request thread, and the updates waited: under load a 250-row fold held the lock for
-40 ms on average (up to 90). Here it takes 12 ms, delays the updates behind it by its own work
-only, and shares their commit.
+with every request thread, and the updates waited for all of it. Here it delays the updates
+behind it by its own work only, and shares their commit (bench/README.md has the figures).
 """
 
 from __future__ import annotations

@@ -94,8 +94,8 @@ def revoke_labelled(store: Store, app_id: str, label: str) -> int:
 
 
 def authenticate_request(store: Store, environ: Mapping[str, Any]) -> Principal:
-    """The caller of a University API request (read from the WSGI environ directly: bottle's
-    header view costs the hottest write a tenth of its time)."""
+    """The caller of a University API request, read from the WSGI environ directly: bottle's
+    header view is slow on the hottest write (bench/README.md)."""
     return authenticate(store, environ.get("HTTP_X_APP_ID"), environ.get("HTTP_X_API_KEY"))
 
 
