@@ -5,14 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from university_local.analytics import course, leaderboard, learners
-from university_local.analytics.models import (
-    CourseAnalyticsDocument,
-    CourseAnalyticsQuery,
-    LeaderboardDocument,
-    LeaderboardQuery,
-    UserAnalyticsDocument,
-    UserAnalyticsQuery,
-)
+from university_local.analytics.models import CourseAnalyticsQuery, LeaderboardQuery, UserAnalyticsQuery
+from university_local.analytics.resources import CourseAnalyticsDocument, LeaderboardDocument, UserAnalyticsDocument
 from university_local.core.routing import Request, Router, plain
 
 router = Router("analytics", rate="analytics")

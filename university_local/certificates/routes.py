@@ -95,10 +95,7 @@ def verify_certificate(req: Request, certificate_number: str) -> dict[str, Any]:
 def issue_certificate(req: Request) -> dict[str, Any] | Reply:
     row, created = service.issue(req.db, req.body.data.attributes)
     doc = document(certificate_resource(row, public_url(req.site)))
-    if not created:
-        return Reply(doc, 200)
-    service.pdf_file(req.site, row)  # made now, while the issuer waits, so downloads are instant
-    return doc
+    return doc if created else Reply(doc, 200)
 
 
 @router.get("/certificates", summary="List certificates (publishable keys: one learner's, with user_id)",

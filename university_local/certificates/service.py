@@ -134,7 +134,8 @@ def unmet_requirements(db: Db, user_id: str, course_id: str) -> list[str]:
 
 
 def issue(db: Db, attrs: CertificateIssue) -> tuple[Row, bool]:
-    """Issue a course certificate; return it and whether it is new (False: the learner's existing one)."""
+    """Issue a course certificate; return it and whether it is new (False: the learner's existing
+    one). Its PDF is made now, while the issuer waits, so that downloads are instant."""
     pointer = "/data/attributes"
     with db.transaction():
         try:
@@ -165,7 +166,9 @@ def issue(db: Db, attrs: CertificateIssue) -> tuple[Row, bool]:
             forced_reason=attrs.force_reason if unmet else None)
         if existing is not None:
             _revoke(db, existing, f"Replaced by a reissued certificate ({certificate_id}).", replaced_by=certificate_id)
-    return get_certificate(db, certificate_id), True
+    row = get_certificate(db, certificate_id)
+    pdf_file(db.site, row)
+    return row, True
 
 
 def on_course_completed(db: Db, user_id: str, course_id: str, completed_at: str) -> str | None:

@@ -12,7 +12,7 @@ from university_local.core.jsonapi import resource
 from university_local.core.models import Attributes, Timestamp
 from university_local.core.routing import ResourceType
 from university_local.learning_paths.models import PathStatus
-from university_local.learning_paths.service import PathEntry, PathProgress
+from university_local.learning_paths import service
 
 
 class PathCourseOut(Attributes):
@@ -35,7 +35,7 @@ class LearningPathAttributes(Attributes):
     updated_at: Timestamp
 
 
-class PathProgressAttributes(Attributes):
+class PathProgress(Attributes):
     path_id: str
     user_id: str
     overall_progress: int = Field(description="Required courses completed, percent, rounded down (all courses "
@@ -52,13 +52,13 @@ class PathProgressAttributes(Attributes):
 
 
 class PathProgressDocument(Attributes):
-    data: PathProgressAttributes
+    data: PathProgress
 
 
 LEARNING_PATH = ResourceType("learning_path", LearningPathAttributes)
 
 
-def path_resource(row: Row, entries: list[PathEntry]) -> dict[str, Any]:
+def path_resource(row: Row, entries: list[service.PathEntry]) -> dict[str, Any]:
     return resource("learning_path", row["id"], {
         "title": row["title"],
         "description": row["description"],
@@ -73,5 +73,5 @@ def path_resource(row: Row, entries: list[PathEntry]) -> dict[str, Any]:
     })
 
 
-def progress_document(progress: PathProgress) -> dict[str, Any]:
+def progress_document(progress: service.PathProgress) -> dict[str, Any]:
     return {"data": asdict(progress)}

@@ -7,7 +7,8 @@ from pydantic import ValidationError
 from university_local.core.errors import ApiError
 from university_local.core.routing import Reply, Request, Router, raw
 from university_local.reports import service
-from university_local.reports.models import ReportDocument, ReportQuery
+from university_local.reports.models import ReportQuery
+from university_local.reports.resources import ReportDocument
 
 router = Router("reports", rate="analytics")
 
