@@ -23,6 +23,8 @@ Definitions (the README's Analytics section quotes them):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -38,7 +40,7 @@ from university_local.analytics.rollups import catch_up
 from university_local.core.clock import to_iso, utcnow
 from university_local.core.db import Db
 from university_local.courses.service import get_course
-from university_local.ratings.service import rating_summary
+from university_local.ratings.service import RatingSummary, rating_summary
 
 DROP_OFF_QUIET_DAYS = 14
 DROP_OFF_LESSONS = 5
@@ -48,8 +50,63 @@ EARLIEST = "0000-01-01"
 _COURSE_ENROLLMENTS = "course_id = :course AND +app_id = :app AND +env = :env"
 
 
-def course_analytics(db: Db, course_id: str, query: CourseAnalyticsQuery) -> dict[str, Any]:
-    """The `data` of the course analytics document (see the module docstring for each figure);
+@dataclass(frozen=True)
+class EnrollmentFigures:
+    total: int
+    new: int
+    trend: float | None
+
+
+@dataclass(frozen=True)
+class CompletionFigures:
+    total: int
+    rate: float
+    average_days_to_complete: float | None
+
+
+@dataclass(frozen=True)
+class DropOffLesson:
+    lesson_id: str
+    title: str
+    drop_rate: float
+    learners_dropped: int
+    learners_started: int
+
+
+@dataclass(frozen=True)
+class EngagementFigures:
+    active_learners: int
+    average_time_per_session_minutes: float
+    lessons_completed_per_day: float
+    sessions: int
+    drop_off_lessons: list[DropOffLesson]
+
+
+@dataclass(frozen=True)
+class TimelineDay:
+    date: str
+    enrollments: int
+    completions: int
+    active_learners: int
+    lessons_completed: int
+
+
+Figures = EnrollmentFigures | CompletionFigures | EngagementFigures | RatingSummary
+
+
+@dataclass(frozen=True)
+class CourseAnalytics:
+    course_id: str
+    period: str
+    time_zone: str
+    from_date: str
+    to_date: str
+    metrics: dict[str, Figures]  # the metrics asked for, by name
+    timeline: list[TimelineDay]
+
+
+def course_analytics(db: Db, course_id: str, query: CourseAnalyticsQuery) -> CourseAnalytics:
+    """A course's figures (see the module docstring for each);
     activity logged a moment before is folded first."""
     catch_up(db.site)
     course = get_course(db, course_id)
@@ -62,14 +119,9 @@ def course_analytics(db: Db, course_id: str, query: CourseAnalyticsQuery) -> dic
         "SELECT day, COUNT(*) AS learners, SUM(seconds) AS seconds, SUM(lessons_completed) AS lessons "
         "FROM activity_daily WHERE course_id = :course AND +app_id = :app AND +env = :env "
         "AND day BETWEEN :first_day AND :last_day GROUP BY day", context)}
-    metrics: dict[str, Any] = {}
-    for name in query.metric_names:
-        metrics[name] = _METRICS[name](db, context, span)
-    return {
-        "course_id": course_id, "period": query.period, "time_zone": span.zone.key,
-        "from_date": first_day, "to_date": span.last_day(),
-        "metrics": metrics, "timeline": _timeline(db, context, span),
-    }
+    metrics = {name: _METRICS[name](db, context, span) for name in query.metric_names}
+    return CourseAnalytics(course_id, query.period, span.zone.key, first_day, span.last_day(), metrics,
+                           _timeline(db, context, span))
 
 
 def _first_day(db: Db, course_id: str, created_at: str, span: Window) -> str:
@@ -82,7 +134,7 @@ def _first_day(db: Db, course_id: str, created_at: str, span: Window) -> str:
     return min(days + ([first_activity] if first_activity else []) + [span.last_day()])
 
 
-def _enrollments(db: Db, context: dict[str, Any], span: Window) -> dict[str, Any]:
+def _enrollments(db: Db, context: dict[str, Any], span: Window) -> EnrollmentFigures:
     previous = span.previous()
     row = db.one(
         "SELECT COUNT(*) AS total, "
@@ -96,10 +148,10 @@ def _enrollments(db: Db, context: dict[str, Any], span: Window) -> dict[str, Any
         trend = None
     else:
         trend = 0.0 if earlier == 0 else round(100 * (new - earlier) / earlier, 1)
-    return {"total": row["total"], "new": new, "trend": trend}
+    return EnrollmentFigures(row["total"], new, trend)
 
 
-def _completions(db: Db, context: dict[str, Any], span: Window) -> dict[str, Any]:
+def _completions(db: Db, context: dict[str, Any], span: Window) -> CompletionFigures:
     row = db.one(
         "SELECT COUNT(*) FILTER (WHERE status != 'cancelled') AS enrolled, "
         "COUNT(*) FILTER (WHERE status = 'completed') AS completed, "
@@ -107,14 +159,14 @@ def _completions(db: Db, context: dict[str, Any], span: Window) -> dict[str, Any
         "  AND completed_at >= :start AND completed_at < :end) AS days "
         f"FROM enrollments WHERE {_COURSE_ENROLLMENTS}", context)
     assert row is not None
-    return {
-        "total": row["completed"],
-        "rate": round(100 * row["completed"] / row["enrolled"], 1) if row["enrolled"] else 0.0,
-        "average_days_to_complete": None if row["days"] is None else round(row["days"], 1),
-    }
+    return CompletionFigures(
+        total=row["completed"],
+        rate=round(100 * row["completed"] / row["enrolled"], 1) if row["enrolled"] else 0.0,
+        average_days_to_complete=None if row["days"] is None else round(row["days"], 1),
+    )
 
 
-def _engagement(db: Db, context: dict[str, Any], span: Window) -> dict[str, Any]:
+def _engagement(db: Db, context: dict[str, Any], span: Window) -> EngagementFigures:
     daily = context["daily"].values()
     sessions = sum(day["learners"] for day in daily)  # a session is a learner-day
     seconds = sum(day["seconds"] for day in daily)
@@ -122,16 +174,16 @@ def _engagement(db: Db, context: dict[str, Any], span: Window) -> dict[str, Any]
     # Active in the period = their latest change in the course is in it (the period ends now).
     active = db.scalar("SELECT COUNT(*) FROM learner_courses WHERE course_id = :course AND +app_id = :app "
                        "AND +env = :env AND last_activity_at >= :start", context)
-    return {
-        "active_learners": active,
-        "average_time_per_session_minutes": round(seconds / sessions / 60, 1) if sessions else 0.0,
-        "lessons_completed_per_day": round(sum(day["lessons"] for day in daily) / days, 1),
-        "sessions": sessions,
-        "drop_off_lessons": _drop_off_lessons(db, context),
-    }
+    return EngagementFigures(
+        active_learners=active,
+        average_time_per_session_minutes=round(seconds / sessions / 60, 1) if sessions else 0.0,
+        lessons_completed_per_day=round(sum(day["lessons"] for day in daily) / days, 1),
+        sessions=sessions,
+        drop_off_lessons=_drop_off_lessons(db, context),
+    )
 
 
-def _drop_off_lessons(db: Db, context: dict[str, Any]) -> list[dict[str, Any]]:
+def _drop_off_lessons(db: Db, context: dict[str, Any]) -> list[DropOffLesson]:
     quiet_since = to_iso(utcnow() - timedelta(days=DROP_OFF_QUIET_DAYS))
     dropped: dict[str, int] = {row[0]: row[1] for row in db.all(
         "SELECT lc.last_lesson_id, COUNT(*) FROM learner_courses lc "
@@ -153,23 +205,24 @@ def _drop_off_lessons(db: Db, context: dict[str, Any]) -> list[dict[str, Any]]:
         "AND +m.env = :env WHERE l.course_id = :course AND +l.app_id = :app AND +l.env = :env "
         "AND l.deleted_at IS NULL AND m.deleted_at IS NULL ORDER BY m.position, l.position", context)
     ranked = [
-        {"lesson_id": lesson["id"], "title": lesson["title"],
-         "drop_rate": round(100 * dropped[lesson["id"]] / started[lesson["id"]], 1),
-         "learners_dropped": dropped[lesson["id"]], "learners_started": started[lesson["id"]]}
+        DropOffLesson(lesson["id"], lesson["title"], round(100 * dropped[lesson["id"]] / started[lesson["id"]], 1),
+                      dropped[lesson["id"]], started[lesson["id"]])
         for lesson in lessons if lesson["id"] in dropped
     ]
-    ranked.sort(key=lambda entry: (-entry["drop_rate"], -entry["learners_dropped"]))  # stable: course order
+    ranked.sort(key=lambda entry: (-entry.drop_rate, -entry.learners_dropped))  # stable: course order
     return ranked[:DROP_OFF_LESSONS]
 
 
-def _ratings(db: Db, context: dict[str, Any], span: Window) -> dict[str, Any]:
+def _ratings(db: Db, context: dict[str, Any], span: Window) -> RatingSummary:
     return rating_summary(db, context["course"])
 
 
-_METRICS = {"enrollments": _enrollments, "completions": _completions, "engagement": _engagement, "ratings": _ratings}
+_METRICS: dict[str, Callable[[Db, dict[str, Any], Window], Figures]] = {
+    "enrollments": _enrollments, "completions": _completions, "engagement": _engagement, "ratings": _ratings,
+}
 
 
-def _timeline(db: Db, context: dict[str, Any], span: Window) -> list[dict[str, Any]]:
+def _timeline(db: Db, context: dict[str, Any], span: Window) -> list[TimelineDay]:
     """Every day of the period: enrollments and completions made, learners active, lessons completed."""
     rows = db.all(
         f"SELECT enrolled_at, completed_at FROM enrollments WHERE {_COURSE_ENROLLMENTS} AND status != 'cancelled' "
@@ -179,8 +232,7 @@ def _timeline(db: Db, context: dict[str, Any], span: Window) -> list[dict[str, A
     completed = count_by_day((row["completed_at"] for row in rows if row["completed_at"]), span.zone, first, last)
     activity = context["daily"]
     return [
-        {"date": day, "enrollments": enrolled[day], "completions": completed[day],
-         "active_learners": activity[day]["learners"] if day in activity else 0,
-         "lessons_completed": activity[day]["lessons"] if day in activity else 0}
+        TimelineDay(day, enrolled[day], completed[day], activity[day]["learners"] if day in activity else 0,
+                    activity[day]["lessons"] if day in activity else 0)
         for day in days_between(context["first_day"], context["last_day"])
     ]

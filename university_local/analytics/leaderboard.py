@@ -39,6 +39,7 @@ Definitions (the README quotes them):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from university_local.analytics.learners import streak_cutoff
@@ -54,8 +55,26 @@ from university_local.tenancy.apps import time_zone
 UNITS = {"progress": "percent", "score": "percent", "time": "minutes", "streak": "days"}
 
 
-def leaderboard(db: Db, query: LeaderboardQuery) -> dict[str, Any]:
-    """The `data` of the leaderboard document (see the module docstring for the rules); activity
+@dataclass(frozen=True)
+class Entry:
+    rank: int
+    user_id: str
+    display_name: str | None
+    value: float
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    scope: str
+    course_id: str | None
+    path_id: str | None
+    metric: str
+    unit: str
+    entries: list[Entry]
+
+
+def leaderboard(db: Db, query: LeaderboardQuery) -> Leaderboard:
+    """The ranked learners (see the module docstring for the rules); activity
     logged a moment before is folded first."""
     catch_up(db.site)
     course_id = path_id = None
@@ -83,20 +102,13 @@ def leaderboard(db: Db, query: LeaderboardQuery) -> dict[str, Any]:
     # Progress is read from the scope's own enrollments; other values need the scope's learners picked.
     picked = in_scope if query.metric != "progress" else ""
     ranked = [] if values is None else _top(db, values, picked, params, query.limit)
-    entries: list[dict[str, Any]] = []
+    entries: list[Entry] = []
     for position, (user_id, name, value) in enumerate(ranked):
         # Rows come highest first, so everyone ranked above this value is listed before it.
         tied = position > 0 and value == ranked[position - 1][2]
-        entries.append({"rank": entries[-1]["rank"] if tied else position + 1, "user_id": user_id,
-                        "display_name": name, "value": float(value)})
-    return {
-        "scope": query.scope,
-        "course_id": course_id,
-        "path_id": path_id,
-        "metric": query.metric,
-        "unit": "courses" if query.metric == "progress" and query.scope == "global" else UNITS[query.metric],
-        "entries": entries,
-    }
+        entries.append(Entry(entries[-1].rank if tied else position + 1, user_id, name, float(value)))
+    unit = "courses" if query.metric == "progress" and query.scope == "global" else UNITS[query.metric]
+    return Leaderboard(query.scope, course_id, path_id, query.metric, unit, entries)
 
 
 def _top(db: Db, values: str, in_scope: str, params: dict[str, Any], limit: int) -> list[tuple[str, str, Any]]:

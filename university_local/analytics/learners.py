@@ -42,8 +42,8 @@ Definitions (the README quotes them):
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from university_local.analytics.models import UserAnalyticsQuery
 from university_local.analytics.periods import window
@@ -54,6 +54,40 @@ from university_local.learning_paths.service import path_entries
 
 MAX_STRENGTHS = 5
 MAX_RECOMMENDATIONS = 5
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    courses_enrolled: int
+    courses_completed: int
+    total_time_hours: float
+    certificates_earned: int
+    average_score: float | None
+    current_streak_days: int
+
+
+@dataclass(frozen=True)
+class ActivityDay:
+    date: str
+    time_minutes: float
+    lessons_completed: int
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    course_id: str
+    title: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class UserAnalytics:
+    user_id: str
+    time_zone: str
+    summary: UserSummary
+    learning_activity: list[ActivityDay]
+    strengths: list[str]
+    recommendations: list[Recommendation]
 
 # The learner's enrollments in live courses, with what strengths and recommendations need.
 _ENROLLMENTS = """
@@ -70,8 +104,8 @@ JOIN courses c ON c.id = q.course_id AND c.deleted_at IS NULL AND +c.app_id = :a
 WHERE b.app_id = :app AND b.env = :env AND b.user_id = :user"""
 
 
-def user_analytics(db: Db, user_id: str, query: UserAnalyticsQuery) -> dict[str, Any]:
-    """The `data` of the user analytics document (see the module docstring for each figure);
+def user_analytics(db: Db, user_id: str, query: UserAnalyticsQuery) -> UserAnalytics:
+    """A learner's figures (see the module docstring for each);
     activity logged a moment before is folded first.
 
     A learner's scope needs no filter of its own: the summary is the learner's own record, and
@@ -85,34 +119,30 @@ def user_analytics(db: Db, user_id: str, query: UserAnalyticsQuery) -> dict[str,
     enrollments = db.all(_ENROLLMENTS, key)
     completed = [row for row in enrollments if row["status"] == "completed"]
     scores = db.all(_BEST_SCORES, key)
-    return {
-        "user_id": user_id,
-        "time_zone": period.zone.key,
-        "summary": _summary(db, user_id, enrollments, completed, scores, period.end),
-        "learning_activity": [dict(row) for row in db.all(
-            "SELECT day AS date, ROUND(seconds / 60.0, 1) AS time_minutes, lessons_completed FROM learner_days "
-            "WHERE app_id = :app AND env = :env AND user_id = :user AND day >= :first AND day <= :last ORDER BY day",
-            {**key, "first": period.first_day() or "", "last": period.last_day()})],
-        "strengths": _strengths(completed, scores),
-        "recommendations": _recommendations(db, user_id, enrollments, completed),
-    }
+    activity = [ActivityDay(*row) for row in db.all(
+        "SELECT day AS date, ROUND(seconds / 60.0, 1) AS time_minutes, lessons_completed FROM learner_days "
+        "WHERE app_id = :app AND env = :env AND user_id = :user AND day >= :first AND day <= :last ORDER BY day",
+        {**key, "first": period.first_day() or "", "last": period.last_day()})]
+    return UserAnalytics(user_id, period.zone.key, _summary(db, user_id, enrollments, completed, scores, period.end),
+                         activity, _strengths(completed, scores),
+                         _recommendations(db, user_id, enrollments, completed))
 
 
 def _summary(db: Db, user_id: str, enrollments: list[Row], completed: list[Row], scores: list[Row],
-             today: date) -> dict[str, Any]:
+             today: date) -> UserSummary:
     key = {"user": user_id}
     totals = db.one("SELECT ROUND(seconds / 3600.0, 1) AS hours, last_day, current_streak FROM learner_totals "
                     "WHERE app_id = :app AND env = :env AND user_id = :user", key)
-    return {
-        "courses_enrolled": sum(1 for row in enrollments if row["status"] != "cancelled"),
-        "courses_completed": len(completed),
-        "total_time_hours": totals["hours"] if totals else 0.0,
-        "certificates_earned": db.scalar(
+    return UserSummary(
+        courses_enrolled=sum(1 for row in enrollments if row["status"] != "cancelled"),
+        courses_completed=len(completed),
+        total_time_hours=totals["hours"] if totals else 0.0,
+        certificates_earned=db.scalar(
             "SELECT COUNT(*) FROM certificates WHERE app_id = :app AND env = :env AND user_id = :user "
             "AND status != 'revoked'", key),
-        "average_score": scores[0]["mean"] if scores else None,
-        "current_streak_days": current_streak(totals, today),
-    }
+        average_score=scores[0]["mean"] if scores else None,
+        current_streak_days=current_streak(totals, today),
+    )
 
 
 def streak_cutoff(today: date) -> str:
@@ -146,13 +176,13 @@ def _strengths(completed: list[Row], scores: list[Row]) -> list[str]:
     return sorted(completions, key=rank)[:MAX_STRENGTHS]
 
 
-def _recommendations(db: Db, user_id: str, enrollments: list[Row], completed: list[Row]) -> list[dict[str, Any]]:
+def _recommendations(db: Db, user_id: str, enrollments: list[Row], completed: list[Row]) -> list[Recommendation]:
     if not completed:
         return []
     done = {row["course_id"]: row["title"] for row in completed}
     # Enrolled means holding a not-cancelled enrollment; such courses are never recommended.
     taken = {row["course_id"] for row in enrollments if row["status"] != "cancelled"}
-    chosen: dict[str, dict[str, Any]] = {}
+    chosen: dict[str, Recommendation] = {}
 
     # 1. The next step along the published paths that contain a completed course.
     paths = db.all(
@@ -178,7 +208,7 @@ def _recommendations(db: Db, user_id: str, enrollments: list[Row], completed: li
             {"ids": dumps(candidates)})}
         for course_id, reason in successors:
             if course_id in open_courses and course_id not in chosen and course_id not in taken:
-                chosen[course_id] = {"course_id": course_id, "title": open_courses[course_id], "reason": reason}
+                chosen[course_id] = Recommendation(course_id, open_courses[course_id], reason)
 
     # 2. More of what the learner completed: published courses in the same categories.
     categories = sorted({row["category_id"] for row in completed if row["category_id"] is not None})
@@ -194,6 +224,5 @@ def _recommendations(db: Db, user_id: str, enrollments: list[Row], completed: li
             {"categories": dumps(categories), "user": user_id, "limit": wanted + len(chosen)})
         for row in rows:
             if row["id"] not in chosen:
-                chosen[row["id"]] = {"course_id": row["id"], "title": row["title"],
-                                     "reason": f"Based on {row['category_id']} completion"}
+                chosen[row["id"]] = Recommendation(row["id"], row["title"], f"Based on {row['category_id']} completion")
     return list(chosen.values())[:MAX_RECOMMENDATIONS]

@@ -11,8 +11,8 @@ from university_local.core.db import Row
 from university_local.core.jsonapi import resource
 from university_local.core.models import Attributes, Timestamp
 from university_local.core.routing import ResourceType
-from university_local.learning_paths.models import PathStatus
 from university_local.learning_paths import service
+from university_local.learning_paths.models import PathStatus
 
 
 class PathCourseOut(Attributes):

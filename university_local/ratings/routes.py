@@ -7,6 +7,7 @@ operations", like the other learner actions of moderate frequency.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from university_local.core.jsonapi import document
@@ -35,7 +36,7 @@ def rate_course(req: Request, course_id: str) -> dict[str, Any] | Reply:
 def list_ratings(req: Request, course_id: str) -> dict[str, Any]:
     q: RatingListQuery = req.query
     rows, total = service.list_ratings(req.db, course_id, q.window, rating=q.rating)
-    summary = service.rating_summary(req.db, course_id)
+    summary = asdict(service.rating_summary(req.db, course_id))
     return document([rating_resource(r) for r in rows], meta={**q.window.meta(total), "summary": summary})
 
 

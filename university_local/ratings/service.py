@@ -8,8 +8,8 @@ removed on the way in, and whatever client shows a review escapes it on the way 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html import unescape
-from typing import Any
 
 import nh3
 
@@ -134,7 +134,14 @@ def delete_rating(db: Db, course_id: str, user_id: str) -> None:
         db.execute("DELETE FROM course_ratings WHERE id = :id AND app_id = :app AND env = :env", {"id": row["id"]})
 
 
-def rating_summary(db: Db, course_id: str, *, since: str | None = None, until: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RatingSummary:
+    average: float | None
+    count: int
+    distribution: dict[str, int]  # stars ("5" to "1") -> ratings
+
+
+def rating_summary(db: Db, course_id: str, *, since: str | None = None, until: str | None = None) -> RatingSummary:
     """Average, count and distribution of the course's ratings whose `updated_at` is in
     [since, until) (None: unbounded), read from an index alone. No ratings: average None and
     zeros. The average is rounded half up to one decimal (4.25 -> 4.3), in integers, so the
@@ -152,4 +159,4 @@ def rating_summary(db: Db, course_id: str, *, since: str | None = None, until: s
     count = sum(distribution.values())
     total = sum(int(stars) * n for stars, n in distribution.items())
     average = (20 * total + count) // (2 * count) / 10 if count else None
-    return {"average": average, "count": count, "distribution": distribution}
+    return RatingSummary(average, count, distribution)
