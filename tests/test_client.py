@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from client import ApiError, Client, Resource
+from tests import scorm_zips
 from tests.conftest import ServerProcess, Tenant, free_port, make_tenant, start_server
 
 TEXT = {"html": "<p>Read this.</p>", "estimated_reading_minutes": 5}
@@ -247,3 +248,44 @@ def test_the_course_report_as_csv_and_json(client: Client) -> None:
     assert document["meta"]["columns"] == reader.fieldnames
     assert [(r["user_id"], r["completed"]) for r in document["data"]] == [
         ("stu-1", True), ("stu-1", False), ("stu-2", False), ("stu-2", False)]
+
+
+def test_quizzes_discussions_scorm_and_analytics(client: Client) -> None:
+    course, module, (lesson,) = course_with_lessons(client, "Arcs")
+    client.enroll("stu-1", course["id"])
+    quiz = client.create_quiz("Check", [
+        {"type": "true_false", "question": "Arcs are hot.", "points": 10, "correct_answer": True},
+        {"type": "essay", "question": "Why gloves?", "points": 10}], course_id=course["id"], passing_score=70)
+    assert [q["id"] for q in client.list_quizzes(course_id=course["id"])] == [quiz["id"]]
+    assert client.get_quiz(quiz["id"])["attributes"]["total_points"] == 20
+    submitted = client.request("POST", f"/quizzes/{quiz['id']}/attempts", json={"user_id": "stu-1", "answers": [
+        {"question_index": 0, "answer": True}, {"question_index": 1, "answer": "Sparks burn skin."}]})
+    attempt_id = submitted["data"]["id"] if submitted else ""
+    assert client.get_attempt(attempt_id)["attributes"]["status"] == "pending_review"
+    graded = client.grade_essay(attempt_id, 1, 6, feedback="Say more")
+    assert (graded["attributes"]["score"], graded["attributes"]["passed"]) == (80, True)
+    assert [a["id"] for a in client.list_attempts(quiz["id"], user_id="stu-1")] == [attempt_id]
+
+    post = client.create_discussion(course["id"], "Gloves?", "<p>Which ones?</p>", "stu-1", lesson_id=lesson["id"])
+    answer = client.reply(post["id"], "<p>Leather.</p>", "stu-2")
+    nested = client.reply(post["id"], "<p>Thanks</p>", "stu-1", parent_reply_id=answer["id"])
+    thread = client.get_discussion(post["id"], replies=True)
+    assert [r["id"] for r in thread.get("included", [])] == [answer["id"], nested["id"]]
+    assert "included" not in client.get_discussion(post["id"])
+    assert [d["id"] for d in client.list_discussions(course["id"], author_id="stu-1")] == [post["id"]]
+
+    package = client.upload_scorm(scorm_zips.package(), course_id=course["id"], module_id=module["id"],
+                                  filename="tiny.zip", title="Tiny")
+    scorm_lesson = package["attributes"]["lesson_id"]
+    assert [p["id"] for p in client.list_scorm_packages(lesson_id=scorm_lesson)] == [package["id"]]
+    launch = client.launch_scorm(scorm_lesson, "stu-1", expires_in_seconds=600)
+    assert launch["attributes"]["path"].startswith("/scorm/play/")
+    assert client.scorm_results(scorm_lesson, "stu-1")["attributes"]["completed"] is False
+
+    client.complete_lesson(lesson["id"], "stu-1", time_spent_seconds=120)
+    figures = client.course_analytics(course["id"], period="7d", metrics=["enrollments"])
+    assert (figures["period"], figures["metrics"]["enrollments"]["total"]) == ("7d", 1)
+    assert figures["metrics"].get("completions") is None
+    assert client.user_analytics("stu-1")["summary"]["courses_enrolled"] == 1
+    board = client.leaderboard(scope="course", course_id=course["id"], metric="time")
+    assert [(e["user_id"], e["value"]) for e in board["entries"]] == [("stu-1", 2)]
