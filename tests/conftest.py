@@ -20,6 +20,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import httpx
 import pytest
 
+from client import API_PREFIX, Client, resource_document
 from university_local.app import create_app
 from university_local.core import clock
 from university_local.core.config import Config
@@ -28,7 +29,7 @@ from university_local.tenancy.keys import create_key
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "university_local"]
-API = "/v1/university"
+API = API_PREFIX
 FIXTURES = ROOT / "tests" / "fixtures"  # third-party material, with its sources and licences (SOURCES.md)
 _app_numbers = itertools.count(1)
 
@@ -105,33 +106,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     assert "UnscopedQuery" not in srv.output(), srv.output()
 
 
-class Api:
-    """An HTTP client for one API key, with JSON:API helpers."""
-
-    def __init__(self, base: str, app_id: str, key: str) -> None:
-        self.app_id, self.key = app_id, key
-        self.http = httpx.Client(base_url=base + API, headers={"X-App-Id": app_id, "X-Api-Key": key}, timeout=30)
-
-    def get(self, path: str, **kw: Any) -> httpx.Response:
-        return self.http.get(path, **kw)
-
-    def post(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
-        return self.http.post(path, json=json, **kw)
-
-    def patch(self, path: str, json: Any = None, **kw: Any) -> httpx.Response:
-        return self.http.patch(path, json=json, **kw)
-
-    def delete(self, path: str, **kw: Any) -> httpx.Response:
-        return self.http.delete(path, **kw)
+class Api(Client):
+    """The client as the tests use it: `Api(base, app_id, key)`, a `create` that insists on 201,
+    a raw `patch_resource` for tests that examine what a PATCH answers, and quick builders."""
 
     def create(self, path: str, type_: str, **attributes: Any) -> dict[str, Any]:
         """POST a resource and return its `data`, failing loudly unless it was created."""
-        response = self.post(path, {"data": {"type": type_, "attributes": attributes}})
+        response = self.post(path, resource_document(type_, **attributes))
         assert response.status_code == 201, response.text
-        return response.json()["data"]
+        data: dict[str, Any] = response.json()["data"]
+        return data
 
-    def update(self, path: str, type_: str, **attributes: Any) -> httpx.Response:
-        return self.patch(path, {"data": {"type": type_, "attributes": attributes}})
+    def patch_resource(self, path: str, type_: str, **attributes: Any) -> httpx.Response:
+        return self.patch(path, resource_document(type_, **attributes))
 
     def course(self, **attributes: Any) -> dict[str, Any]:
         return self.create("/courses", "course", **{"title": "A course", **attributes})

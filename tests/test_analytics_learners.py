@@ -258,7 +258,7 @@ def test_a_learner_without_activity_answers_zeros(timeline: Timeline) -> None:
         "learning_activity": [], "strengths": [], "recommendations": [],
     }
     # A deactivated learner's record is still there to read.
-    assert api.update("/users/new", "user", active=False).status_code == 200
+    assert api.patch_resource("/users/new", "user", active=False).status_code == 200
     assert analytics(api, "new")["summary"]["courses_enrolled"] == 0
 
 
@@ -359,8 +359,8 @@ def test_course_progress_ties_opt_out_and_deactivated(timeline: Timeline) -> Non
         for lesson in lessons:
             complete(api, lesson, user_id)
     spend(api, r1, "dan", 300)  # time but nothing completed: 0 percent, not listed
-    assert api.update("/users/eve", "user", leaderboard_opt_out=True).status_code == 200
-    assert api.update("/users/fay", "user", active=False).status_code == 200
+    assert api.patch_resource("/users/eve", "user", leaderboard_opt_out=True).status_code == 200
+    assert api.patch_resource("/users/fay", "user", active=False).status_code == 200
     gus = api.get("/enrollments", params={"user_id": "gus", "course_id": c["id"]}).json()["data"][0]["id"]
     assert api.delete(f"/enrollments/{gus}").status_code == 204
 
@@ -374,7 +374,7 @@ def test_course_progress_ties_opt_out_and_deactivated(timeline: Timeline) -> Non
     assert ranking(board(api, scope="course", course_id=c["id"], metric="progress", limit=2)) == \
         [(1, "bob", 100.0), (2, "amy", 50.0)]
     # Opting back in puts eve back (3 of 4 = 75).
-    assert api.update("/users/eve", "user", leaderboard_opt_out=False).status_code == 200
+    assert api.patch_resource("/users/eve", "user", leaderboard_opt_out=False).status_code == 200
     assert ranking(board(api, scope="course", course_id=c["id"], limit=3)) == \
         [(1, "bob", 100.0), (2, "eve", 75.0), (3, "amy", 50.0)]
 

@@ -221,13 +221,13 @@ def test_assignment_crud_filters_and_pagination(tenant: Tenant) -> None:
     assert learner.post("/assignments", {"data": {"type": "assignment", "attributes": {}}}).status_code == 403
 
     # PATCH is partial; a new rubric carries max_score along; null clears the deadline.
-    patched = api.update(f"/assignments/{created['id']}", "assignment", title="Todo App v2", due_date=None,
+    patched = api.patch_resource(f"/assignments/{created['id']}", "assignment", title="Todo App v2", due_date=None,
                          rubric=RUBRIC[:3]).json()["data"]["attributes"]
     assert patched["title"] == "Todo App v2" and patched["due_date"] is None and patched["max_score"] == 90
     assert patched["late_penalty_percent"] == 10 and patched["allowed_file_types"] == [".zip", ".tar.gz"]
-    mismatch = api.update(f"/assignments/{created['id']}", "assignment", max_score=100)
+    mismatch = api.patch_resource(f"/assignments/{created['id']}", "assignment", max_score=100)
     assert mismatch.status_code == 422 and error_of(mismatch)["source"]["pointer"] == "/data/attributes/max_score"
-    moved = api.update(f"/assignments/{created['id']}", "assignment", lesson_id=other_lesson["id"]).json()["data"]
+    moved = api.patch_resource(f"/assignments/{created['id']}", "assignment", lesson_id=other_lesson["id"]).json()["data"]
     assert moved["attributes"]["course_id"] == other_lesson["attributes"]["course_id"]
     conflict = api.patch(f"/assignments/{created['id']}",
                          {"data": {"type": "assignment", "id": elsewhere["id"], "attributes": {"title": "x"}}})
@@ -281,7 +281,7 @@ def test_assignment_needs_a_lesson_of_the_tenant(tenant: Tenant, server: ServerP
         assert response.status_code == 404 and error["code"] == "lesson_not_found"
         assert error["source"]["pointer"] == "/data/attributes/lesson_id"
     mine = make_assignment(api)
-    moved = api.update(f"/assignments/{mine['id']}", "assignment", lesson_id=theirs["id"])
+    moved = api.patch_resource(f"/assignments/{mine['id']}", "assignment", lesson_id=theirs["id"])
     assert moved.status_code == 404 and error_of(moved)["source"]["pointer"] == "/data/attributes/lesson_id"
 
 
@@ -588,7 +588,7 @@ def test_deadlines_and_late_submissions(tenant: Tenant) -> None:
     assert on_time["late"] is False and on_time["late_penalty_percent"] == 0
 
     # A later change of the penalty leaves what was recorded at submission alone.
-    api.update(f"/assignments/{late_ok['id']}", "assignment", late_penalty_percent=50)
+    api.patch_resource(f"/assignments/{late_ok['id']}", "assignment", late_penalty_percent=50)
     again = api.get(f"/assignments/{late_ok['id']}/submissions").json()["data"][0]["attributes"]
     assert again["late_penalty_percent"] == 15
 

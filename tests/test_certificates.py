@@ -75,9 +75,9 @@ def test_templates_are_checked_when_saved(api: Api) -> None:
     template_id = created.json()["data"]["id"]
     assert api.get(f"/certificate-templates/{template_id}").json()["data"]["attributes"] == attrs
     assert api.get("/certificate-templates").json()["meta"]["total"] == 1
-    renamed = api.update(f"/certificate-templates/{template_id}", "certificate_template", name="Honours")
+    renamed = api.patch_resource(f"/certificate-templates/{template_id}", "certificate_template", name="Honours")
     assert renamed.json()["data"]["attributes"]["name"] == "Honours"
-    dropped = api.update(f"/certificate-templates/{template_id}", "certificate_template", variables=[])
+    dropped = api.patch_resource(f"/certificate-templates/{template_id}", "certificate_template", variables=[])
     assert error_of(dropped)["code"] == "unknown_variable"  # the template still prints {{grade}}
     assert api.delete(f"/certificate-templates/{template_id}").status_code == 204
     assert error_of(api.get(f"/certificate-templates/{template_id}"))["code"] == "certificate_template_not_found"

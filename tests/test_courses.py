@@ -49,8 +49,8 @@ def test_slugs_are_unique_per_tenant(api: Api, tenant: Tenant, server) -> None:
     other = make_tenant(server)
     assert other.secret.course(title="Welding Basics")["attributes"]["slug"] == "welding-basics"
     # A slug can be changed by PATCH, and conflicts there too.
-    assert api.update(f"/courses/{second['id']}", "course", slug="welding-two").json()["data"]["attributes"]["slug"] == "welding-two"
-    assert api.update(f"/courses/{second['id']}", "course", slug="welding-basics").status_code == 409
+    assert api.patch_resource(f"/courses/{second['id']}", "course", slug="welding-two").json()["data"]["attributes"]["slug"] == "welding-two"
+    assert api.patch_resource(f"/courses/{second['id']}", "course", slug="welding-basics").status_code == 409
 
 
 def test_list_filters_by_status_category_and_instructor(api: Api) -> None:
@@ -126,7 +126,7 @@ def test_include_modules_lessons_and_instructor(api: Api, tenant: Tenant, server
 
 def test_patch_changes_only_what_is_sent(api: Api) -> None:
     course = api.course(title="Old", description="Keep me", settings={"max_attempts": 2})
-    response = api.update(f"/courses/{course['id']}", "course", title="New", settings={"self_enrollment": True})
+    response = api.patch_resource(f"/courses/{course['id']}", "course", title="New", settings={"self_enrollment": True})
     assert response.status_code == 200, response.text
     attrs = response.json()["data"]["attributes"]
     assert attrs["title"] == "New"
@@ -135,7 +135,7 @@ def test_patch_changes_only_what_is_sent(api: Api) -> None:
     assert attrs["settings"]["self_enrollment"] is True
     assert attrs["settings"]["max_attempts"] == 2
     assert attrs["updated_at"] >= course["attributes"]["updated_at"]
-    cleared = api.update(f"/courses/{course['id']}", "course", description=None, settings={"max_attempts": None})
+    cleared = api.patch_resource(f"/courses/{course['id']}", "course", description=None, settings={"max_attempts": None})
     assert cleared.json()["data"]["attributes"]["description"] is None
     assert cleared.json()["data"]["attributes"]["settings"]["max_attempts"] is None
 
@@ -151,7 +151,7 @@ def test_patch_rejects_bad_values_and_writes_nothing(api: Api) -> None:
         ({"thumbnail_url": "javascript:alert(1)"}, "/data/attributes/thumbnail_url"),
         ({"title": "Fine", "colour": "red"}, "/data/attributes/colour"),
     ):
-        response = api.update(f"/courses/{course['id']}", "course", **attributes)
+        response = api.patch_resource(f"/courses/{course['id']}", "course", **attributes)
         assert response.status_code == 422, (attributes, response.text)
         assert error_of(response)["source"]["pointer"] == pointer
     assert api.get(f"/courses/{course['id']}").json()["data"] == course

@@ -214,7 +214,7 @@ def test_closed_forum_is_readable_but_learners_cannot_post(tenant: Tenant) -> No
     course, _ = forum(api)
     enroll(api, "lea", course["id"])
     post = started(learner, course["id"], author_id="lea")
-    api.update(f"/courses/{course['id']}", "course", settings={"discussion_enabled": False})
+    api.patch_resource(f"/courses/{course['id']}", "course", settings={"discussion_enabled": False})
     for response in (start(learner, course["id"], author_id="lea"), reply(learner, post["id"], author_id="lea"),
                      learner.post(f"/discussions/{post['id']}/upvotes", {"user_id": "lea"}),
                      learner.patch(f"/discussions/{post['id']}/resolve", {"user_id": "lea"})):
@@ -246,7 +246,7 @@ def test_content_is_sanitised_and_titles_are_plain_text(api: Api) -> None:
     answer = replied(api, post["id"], content='<b>Because</b> <img src=x onerror="alert(1)"><script>x()</script>')
     assert answer["attributes"]["content"] == '<b>Because</b> <img src="x">'
 
-    edited = api.update(f"/discussions/{post['id']}", "discussion",
+    edited = api.patch_resource(f"/discussions/{post['id']}", "discussion",
                         content='<p>Edited <a href="https://ok.example" onmouseover="x()">link</a></p><script>1</script>')
     assert edited.status_code == 200, edited.text
     assert edited.json()["data"]["attributes"]["content"] == (
@@ -259,18 +259,18 @@ def test_patch_edits_title_and_content(tenant: Tenant) -> None:
     api, learner = tenant.secret, tenant.publishable
     course, _ = forum(api)
     post = started(api, course["id"])
-    changed = api.update(f"/discussions/{post['id']}", "discussion", title="  Better title ")
+    changed = api.patch_resource(f"/discussions/{post['id']}", "discussion", title="  Better title ")
     assert changed.status_code == 200
     attrs = changed.json()["data"]["attributes"]
     assert attrs["title"] == "Better title" and attrs["content"] == post["attributes"]["content"]
     assert attrs["updated_at"] >= post["attributes"]["updated_at"]
-    assert learner.update(f"/discussions/{post['id']}", "discussion", title="Mine").status_code == 403
-    assert api.update(f"/discussions/{post['id']}", "discussion", title=None).status_code == 422
-    assert api.update(f"/discussions/{post['id']}", "discussion", author_id="eve").status_code == 422
+    assert learner.patch_resource(f"/discussions/{post['id']}", "discussion", title="Mine").status_code == 403
+    assert api.patch_resource(f"/discussions/{post['id']}", "discussion", title=None).status_code == 422
+    assert api.patch_resource(f"/discussions/{post['id']}", "discussion", author_id="eve").status_code == 422
     mismatch = api.patch(f"/discussions/{post['id']}", {"data": {"type": "discussion", "id": "discussion-other",
                                                                  "attributes": {"title": "x"}}})
     assert mismatch.status_code == 409 and error_of(mismatch)["code"] == "id_mismatch"
-    missing = api.update("/discussions/discussion-nope", "discussion", title="x")
+    missing = api.patch_resource("/discussions/discussion-nope", "discussion", title="x")
     assert missing.status_code == 404 and error_of(missing)["code"] == "discussion_not_found"
     assert attrs_of(api, post["id"])["title"] == "Better title"
 
@@ -593,7 +593,7 @@ def test_publishable_keys_see_published_courses_only(tenant: Tenant) -> None:
                      learner.patch(f"/discussions/{post['id']}/resolve", {"user_id": "ana"})):
         assert response.status_code == 404 and error_of(response)["code"] == "discussion_not_found", response.text
     assert api.get(f"/courses/{draft['id']}/discussions").json()["meta"]["total"] == 1
-    api.update(f"/courses/{draft['id']}", "course", status="published")
+    api.patch_resource(f"/courses/{draft['id']}", "course", status="published")
     assert learner.get(f"/discussions/{post['id']}").status_code == 200
     assert [d["id"] for d in learner.get(f"/courses/{draft['id']}/discussions").json()["data"]] == [post["id"]]
 
@@ -609,7 +609,7 @@ def test_another_tenant_gets_404(server, tenant: Tenant) -> None:
         for response in (
             intruder.get(f"/courses/{course['id']}/discussions"), start(intruder, course["id"]),
             intruder.get(f"/discussions/{d}"), intruder.get(f"/discussions/{d}/replies"),
-            intruder.update(f"/discussions/{d}", "discussion", title="mine"), intruder.delete(f"/discussions/{d}"),
+            intruder.patch_resource(f"/discussions/{d}", "discussion", title="mine"), intruder.delete(f"/discussions/{d}"),
             reply(intruder, d), intruder.delete(f"/discussions/{d}/replies/{r}"),
             intruder.post(f"/discussions/{d}/upvotes", {"user_id": "x"}),
             intruder.delete(f"/discussions/{d}/upvotes/ana"),

@@ -99,7 +99,7 @@ def test_create_read_update_delete(api: Api) -> None:
     assert listed["data"] == [path] and listed["meta"] == {"total": 1, "page": 1, "per_page": 20}
 
     # PATCH is partial: the courses stay unless sent.
-    renamed = api.update(f"/learning-paths/{path['id']}", "learning_path", title="Renamed", description=None,
+    renamed = api.patch_resource(f"/learning-paths/{path['id']}", "learning_path", title="Renamed", description=None,
                          certificate_id=None, status="published")
     assert renamed.status_code == 200, renamed.text
     after = renamed.json()["data"]
@@ -107,13 +107,13 @@ def test_create_read_update_delete(api: Api) -> None:
     assert after["attributes"]["certificate_id"] is None and after["attributes"]["status"] == "published"
     assert courses_of(after) == courses_of(path)
     # Sent courses replace the list.
-    replaced = api.update(f"/learning-paths/{path['id']}", "learning_path", courses=[entry(c["id"]), entry(a["id"], c["id"])])
+    replaced = api.patch_resource(f"/learning-paths/{path['id']}", "learning_path", courses=[entry(c["id"]), entry(a["id"], c["id"])])
     assert courses_of(replaced.json()["data"]) == [(c["id"], 1, True, []), (a["id"], 2, True, [c["id"]])]
     assert replaced.json()["data"]["attributes"]["total_duration_hours"] == 1.8  # 105 minutes
     assert replaced.json()["data"]["attributes"]["title"] == "Renamed"
 
     for name in ("title", "status", "courses"):
-        cleared = api.update(f"/learning-paths/{path['id']}", "learning_path", **{name: None})
+        cleared = api.patch_resource(f"/learning-paths/{path['id']}", "learning_path", **{name: None})
         assert cleared.status_code == 422 and error_of(cleared)["source"]["pointer"] == f"/data/attributes/{name}"
     mismatch = api.patch(f"/learning-paths/{path['id']}", {"data": {"type": "learning_path", "id": "path-other",
                                                                    "attributes": {"title": "X"}}})
@@ -123,7 +123,7 @@ def test_create_read_update_delete(api: Api) -> None:
     gone = api.get(f"/learning-paths/{path['id']}")
     assert gone.status_code == 404 and error_of(gone)["code"] == "learning_path_not_found"
     assert api.delete(f"/learning-paths/{path['id']}").status_code == 404
-    assert api.update(f"/learning-paths/{path['id']}", "learning_path", title="Back").status_code == 404
+    assert api.patch_resource(f"/learning-paths/{path['id']}", "learning_path", title="Back").status_code == 404
     assert api.get(f"/learning-paths/{path['id']}/users/u/progress").status_code == 404
     assert api.get("/learning-paths").json()["meta"]["total"] == 0
 
@@ -174,7 +174,7 @@ def test_positions_number_the_courses_once_each(api: Api) -> None:
     refused([entry(a["id"], position=1), entry(b["id"]), entry(c["id"], position=3)],
             "/data/attributes/courses/1/position")
     # PATCH checks the same way, and a refused PATCH changes nothing.
-    response = api.update(f"/learning-paths/{path['id']}", "learning_path",
+    response = api.patch_resource(f"/learning-paths/{path['id']}", "learning_path",
                           courses=[entry(a["id"], position=2), entry(b["id"], position=2)])
     assert response.status_code == 422 and error_of(response)["code"] == "invalid_position"
     assert courses_of(api.get(f"/learning-paths/{path['id']}").json()["data"]) == courses_of(path)
@@ -245,7 +245,7 @@ def test_cycles_are_refused_and_named(api: Api) -> None:
     diamond = make_path(api, courses=[entry(a["id"]), entry(b["id"], a["id"]), entry(c["id"], a["id"]),
                                       entry(d["id"], b["id"], c["id"], a["id"])])
     # PATCH cannot close a cycle either, and leaves the path as it was.
-    response = api.update(f"/learning-paths/{diamond['id']}", "learning_path",
+    response = api.patch_resource(f"/learning-paths/{diamond['id']}", "learning_path",
                           courses=[entry(a["id"], d["id"]), entry(b["id"], a["id"]), entry(c["id"], a["id"]),
                                    entry(d["id"], b["id"], c["id"])])
     assert response.status_code == 422 and error_of(response)["code"] == "prerequisite_cycle"
@@ -289,10 +289,10 @@ def test_publishable_keys_see_published_paths_only(tenant: Tenant) -> None:
     assert progress(pk, published["id"], "me")["next_available"] == [a["id"]]
     # Publishable keys cannot change paths.
     assert post_path(pk).status_code == 403
-    assert pk.update(f"/learning-paths/{published['id']}", "learning_path", title="Mine").status_code == 403
+    assert pk.patch_resource(f"/learning-paths/{published['id']}", "learning_path", title="Mine").status_code == 403
     assert pk.delete(f"/learning-paths/{published['id']}").status_code == 403
     # Unpublishing hides it again.
-    sk.update(f"/learning-paths/{published['id']}", "learning_path", status="draft")
+    sk.patch_resource(f"/learning-paths/{published['id']}", "learning_path", status="draft")
     assert pk.get(f"/learning-paths/{published['id']}").status_code == 404
 
 
@@ -303,7 +303,7 @@ def test_tenants_are_isolated(tenant: Tenant, server) -> None:
     for other in (make_tenant(server).secret, make_tenant(server, env="live", app_id=tenant.app_id).secret):
         assert other.get("/learning-paths").json() == {"data": [], "meta": {"total": 0, "page": 1, "per_page": 20}}
         for response in (other.get(f"/learning-paths/{path['id']}"),
-                         other.update(f"/learning-paths/{path['id']}", "learning_path", title="Taken"),
+                         other.patch_resource(f"/learning-paths/{path['id']}", "learning_path", title="Taken"),
                          other.delete(f"/learning-paths/{path['id']}"),
                          other.get(f"/learning-paths/{path['id']}/users/u/progress")):
             assert response.status_code == 404 and error_of(response)["code"] == "learning_path_not_found"
@@ -436,7 +436,7 @@ def test_which_paths_enforce(api: Api) -> None:
 
     api.delete(f"/learning-paths/{two['id']}")  # a deleted path binds no more
     assert error_of(enroll(api, "u2", target["id"]))["meta"]["missing_prerequisites"] == [a["id"]]
-    api.update(f"/learning-paths/{one['id']}", "learning_path", status="draft")  # nor does an unpublished one
+    api.patch_resource(f"/learning-paths/{one['id']}", "learning_path", status="draft")  # nor does an unpublished one
     assert enroll(api, "u2", target["id"]).status_code == 201
     assert draft["id"] != one["id"]
 
@@ -452,7 +452,7 @@ def test_a_deleted_course_drops_out_of_its_paths(api: Api) -> None:
     assert enroll(api, "u", b["id"]).status_code == 201
     assert progress(api, path["id"], "u")["current_course"] == b["id"]
     # What a client reads back, it can send back.
-    again = api.update(f"/learning-paths/{path['id']}", "learning_path", courses=after["attributes"]["courses"])
+    again = api.patch_resource(f"/learning-paths/{path['id']}", "learning_path", courses=after["attributes"]["courses"])
     assert again.status_code == 200 and courses_of(again.json()["data"]) == courses_of(after)
 
 
@@ -497,5 +497,5 @@ def test_the_certificate_must_be_a_template(api: Api) -> None:
     assert missing.status_code == 404 and error_of(missing)["code"] == "certificate_template_not_found"
     assert error_of(missing)["source"]["pointer"] == "/data/attributes/certificate_id"
     path = make_path(api, title="P", courses=[entry(a["id"])])
-    patched = api.update(f"/learning-paths/{path['id']}", "learning_path", certificate_id="template-nope")
+    patched = api.patch_resource(f"/learning-paths/{path['id']}", "learning_path", certificate_id="template-nope")
     assert patched.status_code == 404

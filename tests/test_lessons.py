@@ -73,7 +73,7 @@ def test_html_is_sanitised(api: Api) -> None:
     assignment = api.lesson(module["id"], content_type="assignment",
                             content={"instructions_html": "<b>Do</b><script>x()</script>"})
     assert assignment["attributes"]["content"]["instructions_html"] == "<b>Do</b>"
-    patched = api.update(f"/lessons/{lesson['id']}", "lesson", content={"html": "<svg onload=alert(1)>x</svg>"})
+    patched = api.patch_resource(f"/lessons/{lesson['id']}", "lesson", content={"html": "<svg onload=alert(1)>x</svg>"})
     assert "onload" not in patched.json()["data"]["attributes"]["content"]["html"]
 
 
@@ -116,14 +116,14 @@ def test_reorder_move_between_modules_and_delete(api: Api) -> None:
     bad = api.post(f"/modules/{m1['id']}/lessons/reorder", {"lesson_ids": [c, a, x]})
     assert bad.status_code == 422 and error_of(bad)["source"]["pointer"] == "/lesson_ids"
 
-    moved = api.update(f"/lessons/{a}", "lesson", module_id=m2["id"], position=1)
+    moved = api.patch_resource(f"/lessons/{a}", "lesson", module_id=m2["id"], position=1)
     assert moved.status_code == 200, moved.text
     assert order(m1["id"]) == [(1, "c"), (2, "b")]
     assert order(m2["id"]) == [(1, "a"), (2, "x")]
     other_course_module = api.module(api.course()["id"])
-    refused = api.update(f"/lessons/{a}", "lesson", module_id=other_course_module["id"])
+    refused = api.patch_resource(f"/lessons/{a}", "lesson", module_id=other_course_module["id"])
     assert refused.status_code == 422
-    assert api.update(f"/lessons/{a}", "lesson", module_id="module-nope").status_code == 422
+    assert api.patch_resource(f"/lessons/{a}", "lesson", module_id="module-nope").status_code == 422
 
     assert api.delete(f"/lessons/{c}").status_code == 204
     assert order(m1["id"]) == [(1, "b")]
@@ -135,12 +135,12 @@ def test_reorder_move_between_modules_and_delete(api: Api) -> None:
 def test_changing_content_type_needs_new_content(api: Api) -> None:
     module = api.module(api.course()["id"])
     lesson = api.lesson(module["id"])
-    alone = api.update(f"/lessons/{lesson['id']}", "lesson", content_type="video")
+    alone = api.patch_resource(f"/lessons/{lesson['id']}", "lesson", content_type="video")
     assert alone.status_code == 422
     assert error_of(alone)["source"]["pointer"] == "/data/attributes/content"
-    wrong = api.update(f"/lessons/{lesson['id']}", "lesson", content_type="video", content={"html": "<p/>"})
+    wrong = api.patch_resource(f"/lessons/{lesson['id']}", "lesson", content_type="video", content={"html": "<p/>"})
     assert wrong.status_code == 422
-    ok = api.update(f"/lessons/{lesson['id']}", "lesson", content_type="video",
+    ok = api.patch_resource(f"/lessons/{lesson['id']}", "lesson", content_type="video",
                     content={"video_url": "https://x.org/v.mp4", "duration_seconds": 600})
     assert ok.status_code == 200
     assert ok.json()["data"]["attributes"]["duration_minutes"] == 10

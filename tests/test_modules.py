@@ -24,10 +24,10 @@ def test_positions_append_insert_and_clamp(api: Api) -> None:
 def test_patch_moves_and_delete_closes_the_gap(api: Api) -> None:
     course = api.course()
     ids = {t: api.module(course["id"], title=t)["id"] for t in "ABCD"}
-    moved = api.update(f"/modules/{ids['D']}", "module", position=2, title="D2")
+    moved = api.patch_resource(f"/modules/{ids['D']}", "module", position=2, title="D2")
     assert moved.status_code == 200, moved.text
     assert _titles(api, course["id"]) == [(1, "A"), (2, "D2"), (3, "B"), (4, "C")]
-    api.update(f"/modules/{ids['A']}", "module", position=4)
+    api.patch_resource(f"/modules/{ids['A']}", "module", position=4)
     assert _titles(api, course["id"]) == [(1, "D2"), (2, "B"), (3, "C"), (4, "A")]
     assert api.delete(f"/modules/{ids['B']}").status_code == 204
     assert _titles(api, course["id"]) == [(1, "D2"), (2, "C"), (3, "A")]
@@ -63,9 +63,9 @@ def test_unlock_at_is_stored_as_utc(api: Api) -> None:
     course = api.course()
     module = api.module(course["id"], unlock_at="2030-02-01T09:30:00+02:00")
     assert module["attributes"]["unlock_at"] == "2030-02-01T07:30:00.000Z"
-    cleared = api.update(f"/modules/{module['id']}", "module", unlock_at=None)
+    cleared = api.patch_resource(f"/modules/{module['id']}", "module", unlock_at=None)
     assert cleared.json()["data"]["attributes"]["unlock_at"] is None
-    bad = api.update(f"/modules/{module['id']}", "module", unlock_at="next tuesday")
+    bad = api.patch_resource(f"/modules/{module['id']}", "module", unlock_at="next tuesday")
     assert bad.status_code == 422
     assert error_of(bad)["source"]["pointer"] == "/data/attributes/unlock_at"
 

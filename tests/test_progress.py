@@ -98,7 +98,7 @@ def test_drip_locked_lessons(api: Api) -> None:
                      api.patch(f"/lessons/{locked['id']}/progress", {"user_id": "dee", "position": 5})):
         assert response.status_code == 403 and error_of(response)["code"] == "lesson_locked"
     assert api.post(f"/lessons/{unlocked['id']}/complete", {"user_id": "dee"}).status_code == 200
-    api.update(f"/modules/{locked_module['id']}", "module", unlock_at=None)
+    api.patch_resource(f"/modules/{locked_module['id']}", "module", unlock_at=None)
     assert api.post(f"/lessons/{locked['id']}/complete", {"user_id": "dee"}).status_code == 200
 
 

@@ -89,10 +89,10 @@ def test_create_read_update_delete(api: Api) -> None:
     assert api.get(f"/quizzes/{quiz['id']}").json()["data"] == quiz
     assert [q["id"] for q in api.get("/quizzes", params={"lesson_id": lesson["id"]}).json()["data"]] == [quiz["id"]]
     assert api.get("/quizzes", params={"course_id": course["id"]}).json()["meta"]["total"] == 1
-    changed = api.update(f"/quizzes/{quiz['id']}", "quiz", passing_score=60, max_attempts=None)
+    changed = api.patch_resource(f"/quizzes/{quiz['id']}", "quiz", passing_score=60, max_attempts=None)
     assert changed.status_code == 200, changed.text
     assert (changed.json()["data"]["attributes"]["passing_score"], changed.json()["data"]["attributes"]["max_attempts"]) == (60, None)
-    fewer = api.update(f"/quizzes/{quiz['id']}", "quiz", questions=SPEC_QUESTIONS[:2])
+    fewer = api.patch_resource(f"/quizzes/{quiz['id']}", "quiz", questions=SPEC_QUESTIONS[:2])
     assert fewer.json()["data"]["attributes"]["total_points"] == 15
     assert api.delete(f"/quizzes/{quiz['id']}").status_code == 204
     assert error_of(api.get(f"/quizzes/{quiz['id']}"))["code"] == "quiz_not_found"
@@ -418,9 +418,9 @@ def test_a_retried_submission_is_recorded_once(setup) -> None:
 def test_questions_are_frozen_once_attempted(setup) -> None:
     tenant, *_, quiz = setup
     submit(tenant.secret, quiz["id"], "ana", RIGHT[:1])
-    frozen = tenant.secret.update(f"/quizzes/{quiz['id']}", "quiz", questions=SPEC_QUESTIONS[:1])
+    frozen = tenant.secret.patch_resource(f"/quizzes/{quiz['id']}", "quiz", questions=SPEC_QUESTIONS[:1])
     assert frozen.status_code == 409 and error_of(frozen)["code"] == "quiz_has_attempts"
-    assert tenant.secret.update(f"/quizzes/{quiz['id']}", "quiz", title="Renamed").status_code == 200
+    assert tenant.secret.patch_resource(f"/quizzes/{quiz['id']}", "quiz", title="Renamed").status_code == 200
 
 
 def test_essay_grading_errors(setup) -> None:
@@ -482,9 +482,9 @@ def test_required_settings_cannot_be_cleared(api: Api) -> None:
     _, lesson = quiz_course(api)
     quiz = make_quiz(api, lesson["id"])
     for name in ("title", "passing_score", "questions", "show_correct_answers"):
-        response = api.update(f"/quizzes/{quiz['id']}", "quiz", **{name: None})
+        response = api.patch_resource(f"/quizzes/{quiz['id']}", "quiz", **{name: None})
         assert response.status_code == 422 and error_of(response)["source"]["pointer"] == f"/data/attributes/{name}"
-    after_due = api.update(f"/quizzes/{quiz['id']}", "quiz", show_correct_answers="after_due")
+    after_due = api.patch_resource(f"/quizzes/{quiz['id']}", "quiz", show_correct_answers="after_due")
     assert error_of(after_due)["source"]["pointer"] == "/data/attributes/due_date"
-    assert api.update(f"/quizzes/{quiz['id']}", "quiz", show_correct_answers="after_due",
+    assert api.patch_resource(f"/quizzes/{quiz['id']}", "quiz", show_correct_answers="after_due",
                       due_date="2031-01-01T00:00:00Z").status_code == 200

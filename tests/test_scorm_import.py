@@ -535,7 +535,7 @@ def test_python_interface_for_the_runtime(api: Api, tenant: Tenant, server: Serv
         # An instructor points the lesson back at version 1 (a rollback): that is what it launches now.
         old_content = {**api.get(f"/lessons/{lesson_id}").json()["data"]["attributes"]["content"],
                        "package_id": first["id"], "package_version": 1}
-        assert api.update(f"/lessons/{lesson_id}", "lesson", content=old_content).status_code == 200
+        assert api.patch_resource(f"/lessons/{lesson_id}", "lesson", content=old_content).status_code == 200
         current = service.package_for_lesson(me, lesson_id)
         assert current is not None and current["id"] == first["id"]
         listed = api.get("/scorm/packages", params={"lesson_id": lesson_id}).json()["data"]

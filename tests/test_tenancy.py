@@ -45,7 +45,7 @@ def test_publishable_keys_read_published_only_and_never_write(tenant: Tenant) ->
 
     writes = [
         pk.post("/courses", {"data": {"type": "course", "attributes": {"title": "x"}}}),
-        pk.update(f"/courses/{live['id']}", "course", title="hacked"),
+        pk.patch_resource(f"/courses/{live['id']}", "course", title="hacked"),
         pk.delete(f"/courses/{live['id']}"),
         pk.post(f"/courses/{live['id']}/modules", {"data": {"type": "module", "attributes": {"title": "x"}}}),
         pk.post(f"/courses/{live['id']}/modules/reorder", {"module_ids": [live_module["id"]]}),
@@ -77,7 +77,7 @@ def test_tenants_and_environments_never_see_each_other(server) -> None:
         theirs = other.secret.get(f"/courses/{course['id']}").json()["errors"][0]
         never = other.secret.get("/courses/course-never").json()["errors"][0]
         assert theirs["code"] == never["code"] and theirs["title"] == never["title"]
-        assert other.secret.update(f"/courses/{course['id']}", "course", title="x").status_code == 404
+        assert other.secret.patch_resource(f"/courses/{course['id']}", "course", title="x").status_code == 404
         assert other.secret.delete(f"/lessons/{lesson['id']}").status_code == 404
         assert other.secret.post(f"/modules/{module['id']}/lessons", {"data": {"type": "lesson", "attributes": {
             "title": "x", "content_type": "quiz", "content": {}}}}).status_code == 404

@@ -35,14 +35,14 @@ def test_create_get_update_deactivate(api: Api, tenant: Tenant, server) -> None:
     short_pin = api.post("/users", {"data": {"type": "user", "attributes": {"display_name": "X", "pin": "12"}}})
     assert error_of(short_pin)["source"]["pointer"] == "/data/attributes/pin"
 
-    changed = api.update("/users/stu-9", "user", role="instructor", password="correct horse battery")
+    changed = api.patch_resource("/users/stu-9", "user", role="instructor", password="correct horse battery")
     assert changed.json()["data"]["attributes"]["role"] == "instructor"
     assert changed.json()["data"]["attributes"]["sign_in"] == "password"
     assert api.delete("/users/stu-9").status_code == 204
     gone = api.get("/users/stu-9").json()["data"]["attributes"]
     assert gone["active"] is False and gone["deactivated_at"]
     assert [u["id"] for u in api.get("/users", params={"active": "false"}).json()["data"]] == ["stu-9"]
-    back = api.update("/users/stu-9", "user", active=True).json()["data"]["attributes"]
+    back = api.patch_resource("/users/stu-9", "user", active=True).json()["data"]["attributes"]
     assert back["active"] is True and back["deactivated_at"] is None
 
     with sqlite3.connect(server.data_dir / "university.sqlite3") as db:
@@ -113,13 +113,13 @@ def test_leaderboard_opt_out_round_trip(api: Api, tenant: Tenant, server) -> Non
     shy = api.create("/users", "user", id="lb-2", display_name="Shy", leaderboard_opt_out=True)
     assert shy["attributes"]["leaderboard_opt_out"] is True and opt_out_of(api, "lb-2") is True
 
-    changed = api.update("/users/lb-1", "user", leaderboard_opt_out=True).json()["data"]["attributes"]
+    changed = api.patch_resource("/users/lb-1", "user", leaderboard_opt_out=True).json()["data"]["attributes"]
     assert changed["leaderboard_opt_out"] is True and changed["display_name"] == "Lee"
-    assert api.update("/users/lb-1", "user", display_name="Lee R.").json()["data"]["attributes"]["leaderboard_opt_out"]
-    assert api.update("/users/lb-1", "user", leaderboard_opt_out=False).status_code == 200
+    assert api.patch_resource("/users/lb-1", "user", display_name="Lee R.").json()["data"]["attributes"]["leaderboard_opt_out"]
+    assert api.patch_resource("/users/lb-1", "user", leaderboard_opt_out=False).status_code == 200
     assert opt_out_of(api, "lb-1") is False
     for bad in (None, "yes", 1):
-        response = api.update("/users/lb-1", "user", leaderboard_opt_out=bad)
+        response = api.patch_resource("/users/lb-1", "user", leaderboard_opt_out=bad)
         assert response.status_code == 422, bad
         assert error_of(response)["source"]["pointer"] == "/data/attributes/leaderboard_opt_out"
     refused = api.post("/users", {"data": {"type": "user", "attributes": {"display_name": "X",
