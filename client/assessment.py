@@ -48,7 +48,8 @@ class AssessmentCalls(BaseClient):
         """A quiz (publishable keys: without answers, explanations or rubrics)."""
         return self.fetch(f"/quizzes/{quiz_id}")
 
-    def create_quiz(self, title: str, questions: Sequence[Mapping[str, Any]], **attributes: Unpack[QuizFields]) -> Resource:
+    def create_quiz(self, title: str, questions: Sequence[Mapping[str, Any]],
+                    **attributes: Unpack[QuizFields]) -> Resource:
         """A quiz; each question is a dict of its `type` (multiple_choice, true_false, fill_blank,
         matching, essay) as the OpenAPI document describes."""
         return self.create("/quizzes", "quiz", title=title, questions=list(questions), **attributes)
