@@ -37,11 +37,12 @@ from university_local.scorm.feature import FEATURE as scorm
 from university_local.tenancy.feature import FEATURE as tenancy
 from university_local.tenancy.keys import authenticate_request
 from university_local.users.feature import FEATURE as users
+from university_local.web.feature import FEATURE as web
 from university_local.webhooks.feature import FEATURE as webhooks
 
 API_PREFIX = "/v1/university"
 FEATURES: list[Feature] = [tenancy, courses, modules, lessons, users, enrollments, progress, quizzes, assignments,
-                           discussions, learning_paths, certificates, scorm, webhooks, analytics, ratings, reports]
+                           discussions, learning_paths, certificates, scorm, webhooks, analytics, ratings, reports, web]
 
 
 class OpenApiDocument(BaseModel):
@@ -92,6 +93,8 @@ def create_app(config: Config, store: Store | None = None) -> bottle.Bottle:
     api = [router for feature in FEATURES for router in feature.api]
     routes = (mount(app, "", [system, *pages], services, authenticate_request)
               + mount(app, API_PREFIX, [docs, *api], services, authenticate_request))
+    # The learner pages are for people: mounted beside the API, never in its document.
+    mount(app, "", [router for feature in FEATURES for router in feature.web], services, authenticate_request)
     services.openapi = openapi.build(routes, title="University Local API", version=__version__,
                                      extra_models=tuple(model for f in FEATURES for model in f.schemas))
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from university_local.core.ratelimit import parse_limits
+from university_local.core.scope import Environment
 
 DEFAULT_DATA_DIR = Path("data/var")
 DEFAULT_PORT = 8080
@@ -34,6 +35,11 @@ class Config:
     # Where people reach this server: certificate verification links and PDF links start with it.
     # None: http://<this machine's first LAN address>:<port>, worked out at start-up.
     public_url: str | None = None
+    # The learner web pages: which environment of each organisation they serve, how long an idle
+    # session lasts on a shared device, and whether sign-in lists the class instead of a name search.
+    web_env: Environment = "live"
+    web_idle_minutes: float = 20.0
+    web_class_list: bool = False
 
     @property
     def database_path(self) -> Path:
@@ -54,6 +60,9 @@ class Config:
             "UNIVERSITY_LOCAL_WEBHOOK_RETRY_SECONDS": str(self.webhook_retry_seconds),
             "UNIVERSITY_LOCAL_WEBHOOK_MAX_ATTEMPTS": str(self.webhook_max_attempts),
             "UNIVERSITY_LOCAL_EXPIRY_INTERVAL_SECONDS": str(self.expiry_interval_seconds),
+            "UNIVERSITY_LOCAL_WEB_ENV": self.web_env,
+            "UNIVERSITY_LOCAL_WEB_IDLE_MINUTES": str(self.web_idle_minutes),
+            "UNIVERSITY_LOCAL_WEB_CLASS_LIST": "on" if self.web_class_list else "off",
             **({"UNIVERSITY_LOCAL_PUBLIC_URL": self.public_url} if self.public_url else {}),
         }
 
@@ -77,6 +86,12 @@ class Config:
             config.public_url = value.rstrip("/")
         if value := env.get("UNIVERSITY_LOCAL_JOBS"):
             config.jobs = value.lower() not in {"off", "0", "false", "no"}
+        if value := env.get("UNIVERSITY_LOCAL_WEB_ENV"):
+            config.web_env = "test" if value == "test" else "live"
+        if value := env.get("UNIVERSITY_LOCAL_WEB_IDLE_MINUTES"):
+            config.web_idle_minutes = float(value)
+        if value := env.get("UNIVERSITY_LOCAL_WEB_CLASS_LIST"):
+            config.web_class_list = value.lower() in {"on", "1", "true", "yes"}
         for name, cast in (("webhook_poll_seconds", float), ("webhook_retry_seconds", float),
                            ("webhook_max_attempts", int), ("expiry_interval_seconds", float)):
             if value := env.get(f"UNIVERSITY_LOCAL_{name.upper()}"):

@@ -31,6 +31,7 @@ class Feature:
     name: str
     api: tuple[Router, ...] = ()  # under the API prefix
     pages: tuple[Router, ...] = ()  # at the server's root: public pages and files
+    web: tuple[Router, ...] = ()  # the learner web app, at the root; pages for people, not in the API document
     jobs: tuple[Job, ...] = ()
     on_start: tuple[Callable[[Store, Config], object], ...] = ()  # before the first request
     schemas: tuple[type[BaseModel], ...] = ()  # models the OpenAPI document lists beside the routes'

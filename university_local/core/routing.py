@@ -13,6 +13,7 @@ import io
 import logging
 import re
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -88,6 +89,7 @@ class Reply:
     status: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     media_type: str | None = None
+    cookies: tuple[str, ...] = ()  # Set-Cookie values, one header each
 
 
 @dataclass(frozen=True)
@@ -167,9 +169,31 @@ class Request:
         values: list[str] = bottle.request.query.getall(name)
         return values
 
+    @property
+    def path(self) -> str:
+        return str(self.environ.get("PATH_INFO", "/"))
+
+    @property
+    def method(self) -> str:
+        return str(self.environ.get("REQUEST_METHOD", "GET"))
+
+    def cookie(self, name: str) -> str | None:
+        value = bottle.request.cookies.get(name)
+        return None if value is None else str(value)
+
+    def form(self) -> dict[str, str]:
+        """An HTML form's fields (application/x-www-form-urlencoded), last value of each name."""
+        if not str(self.environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded"):
+            raise ApiError(415, "unsupported_media_type", "Send the form as application/x-www-form-urlencoded.")
+        raw = read_body(self.config.max_body_bytes).decode("utf-8", "replace")
+        return dict(urllib.parse.parse_qsl(raw, keep_blank_values=True))
+
     def learner(self, user_id: str | None) -> str | None:
         """The learner a call reads or acts for (Scope.acting_for)."""
         return self.scope.acting_for(user_id)
+
+
+OnError = Callable[["Request | None", ApiError], Reply]
 
 
 @dataclass
@@ -186,6 +210,7 @@ class Route:
     returns: Returns
     status: int
     raw_body: str | None = None  # media type of a body the handler reads itself (e.g. text/csv)
+    on_error: OnError | None = None
 
     @property
     def openapi_path(self) -> str:
@@ -203,9 +228,10 @@ _PARAM = re.compile(r"<(\w+)(?::\w+)?>")
 class Router:
     """The endpoints of one feature."""
 
-    def __init__(self, tag: str, *, rate: str | None = None) -> None:
+    def __init__(self, tag: str, *, rate: str | None = None, on_error: OnError | None = None) -> None:
         self.tag = tag
         self.rate = rate
+        self.on_error = on_error  # pages for people answer errors as pages, not JSON
         self.routes: list[Route] = []
 
     def route(
@@ -226,7 +252,7 @@ class Router:
             self.routes.append(
                 Route(method, path, handler, summary, self.tag, access,
                       rate or self.rate if access != "public" else None,
-                      body, query, returns, status, raw_body)
+                      body, query, returns, status, raw_body, self.on_error)
             )
             return handler
 
@@ -310,6 +336,7 @@ def mount(app: bottle.Bottle, prefix: str, routers: list[Router], services: Serv
 def _endpoint(route: Route, services: Services, authenticate: Authenticate) -> Callable[..., bytes | str]:
     def endpoint(**params: str) -> bytes | str:
         headers: dict[str, str] = {}
+        req: Request | None = None
         try:
             principal = None
             environ = bottle.request.environ
@@ -322,28 +349,38 @@ def _endpoint(route: Route, services: Services, authenticate: Authenticate) -> C
                                                      "and act as a learner.")
             query = _parse_query(route.query) if route.query else None
             body = _parse_body(route.body, services.config.max_body_bytes) if route.body else None
-            result = route.handler(Request(services, principal, query, body, environ), **params)
-            status, media_type = route.status, route.returns.media_type
-            if isinstance(result, Reply):
-                status = result.status or status
-                headers.update(result.headers)
-                media_type = result.media_type or media_type
-                result = result.body
-            return render(status, result, headers, media_type)
+            req = Request(services, principal, query, body, environ)
+            return _rendered(route.handler(req, **params), route.status, route.returns.media_type, headers)
         except ApiError as err:
             finish_reading_body(services.config.max_body_bytes, headers)
-            return render_error(err, headers)
+            return _error(route, req, err, headers)
         except Exception as exc:
             if (unavailable := storage_error(exc)) is not None:  # the disk or the lock, not a fault
                 log.warning("%s %s: %s", route.method, route.path, exc)
-                return render_error(unavailable, headers)
-            # an unexpected fault: log it, answer a JSON 500, keep serving
+                return _error(route, req, unavailable, headers)
+            # an unexpected fault: log it, answer a 500, keep serving
             log.exception("unhandled error on %s %s", route.method, route.path)
-            return render_error(http_error(500, "An internal error occurred; it has been logged."), headers)
-
+            return _error(route, req, http_error(500, "An internal error occurred; it has been logged."), headers)
 
     endpoint.__name__ = route.handler.__name__
     return endpoint
+
+
+def _error(route: Route, req: Request | None, err: ApiError, headers: dict[str, str]) -> Any:
+    if route.on_error is None:
+        return render_error(err, headers)
+    return _rendered(route.on_error(req, err), err.status, None, {**headers, **err.headers})
+
+
+def _rendered(result: Any, status: int, media_type: str | None, headers: dict[str, str]) -> Any:
+    if isinstance(result, Reply):
+        status = result.status or status
+        headers.update(result.headers)
+        media_type = result.media_type or media_type
+        for cookie in result.cookies:
+            bottle.response.add_header("Set-Cookie", cookie)
+        result = result.body
+    return render(status, result, headers, media_type)
 
 
 DRAIN_BYTES = 64 * 1024 * 1024  # an unread body up to this size is read and dropped after an early answer

@@ -231,6 +231,12 @@ def _final_score(db: Db, user_id: str, course_id: str) -> float | None:
     return None if score is None else round(score, 2)
 
 
+def lesson_state(db: Db, lesson_id: str, user_id: str) -> Row | None:
+    """The learner's record of one lesson (position, time, completion), if they have begun it."""
+    return db.one("SELECT * FROM lesson_progress WHERE app_id = :app AND env = :env AND user_id = :user "
+                  "AND lesson_id = :lesson", {"user": user_id, "lesson": lesson_id})
+
+
 def course_progress(db: Db, course_id: str, user_id: str) -> CourseProgress:
     """The spec's progress view for one learner in one course (any course they are enrolled in)."""
     enrollment = find_enrollment(db, user_id, course_id)

@@ -1,0 +1,479 @@
+"""The learner web pages: sign-in, home, course, lesson, and the join card.
+
+Each handler reads the learner's session, calls the feature services as the API does (with the
+learner's scope: published courses only, their own records only), and renders a template. Forms
+are plain posts that work without JavaScript; each carries the device's CSRF token and, where a
+resend must count once, an operation id issued with the form. Errors answer as pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from university_local.core.clock import now_iso
+from university_local.core.db import Db, Row, loads
+from university_local.core.errors import ApiError
+from university_local.core.files import send_file
+from university_local.core.html import sanitize_html
+from university_local.core.pagination import Page
+from university_local.core.routing import NOTHING, Reply, Request, Router, raw
+from university_local.core.scope import Scope, Tenant
+from university_local.courses.service import get_course, list_courses
+from university_local.enrollments.service import enroll, list_enrollments, progress_percent
+from university_local.learning_paths.service import missing_prerequisites
+from university_local.lessons.service import get_lesson, list_course_lessons
+from university_local.modules.service import list_modules
+from university_local.progress.service import course_progress, lesson_state, record
+from university_local.tenancy.apps import embed_hosts, time_zone
+from university_local.web import service
+from university_local.web.service import SignedIn, Throttled, WrongSecret
+from university_local.web.templating import LANGUAGES, gettext, negotiate, render, when
+
+HTML = "text/html; charset=utf-8"
+STATIC = Path(__file__).resolve().parent / "static"
+SESSION_COOKIE = "ul_session"
+DEVICE_COOKIE = "ul_device"
+LANGUAGE_COOKIE = "ul_lang"
+ORG_COOKIE = "ul_org"  # the organisation this device last signed in to: its sign-in page comes first
+YEAR = 365 * 24 * 3600
+# Pages are the learner's own: never cached by a shared proxy or the browser's back button after sign-out.
+PAGE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+                "X-Frame-Options": "SAMEORIGIN"}
+
+
+def error_page(req: Request | None, err: ApiError) -> Reply:
+    """An error as a readable page (a redirect for the 303s the handlers raise to move on)."""
+    if err.status in (302, 303):
+        return Reply("", err.status, err.headers, HTML)
+    language = _language(req) if req else "en"
+    detail = err.errors[0].get("detail", "") if err.errors else ""
+    title = {404: gettext(language, "Not found"), 403: gettext(language, "Not allowed")}.get(
+        err.status, gettext(language, "Something went wrong"))
+    body = render(language, "error.html", **_base(req, language, None), title=title, detail=detail, status=err.status)
+    return Reply(body, err.status, PAGE_HEADERS, HTML)
+
+
+pages = Router("learner pages", on_error=error_page)
+
+
+# -- the page's frame -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Visit:
+    """One page view: the language, the device, the learner if signed in, and cookies to set."""
+
+    req: Request
+    language: str
+    device_id: str
+    learner: SignedIn | None
+    cookies: list[str]
+
+    @property
+    def db(self) -> Db:
+        assert self.learner is not None
+        return self.req.site.scoped(self.learner.scope)
+
+    @property
+    def csrf(self) -> str:
+        return service.csrf_token(self.req.site, self.device_id, self.learner.token_hash if self.learner else None)
+
+    def page(self, template: str, status: int = 200, **context: Any) -> Reply:
+        body = render(self.language, template, **_base(self.req, self.language, self), **context)
+        return Reply(body, status, PAGE_HEADERS, HTML, tuple(self.cookies))
+
+    def redirect(self, to: str, *cookies: str) -> Reply:
+        return Reply("", 303, {"Location": to, **PAGE_HEADERS}, HTML, (*self.cookies, *cookies))
+
+    def zone(self) -> Any:
+        assert self.learner is not None
+        return time_zone(self.req.site, self.learner.tenant.app_id)
+
+    def when(self, stamp: str | None, *, with_time: bool = True) -> str:
+        return when(stamp, self.language, self.zone(), with_time=with_time)
+
+
+def _cookie(name: str, value: str, max_age: int | None = None) -> str:
+    age = f"; Max-Age={max_age}" if max_age is not None else ""
+    return f"{name}={value}; Path=/; HttpOnly; SameSite=Lax{age}"
+
+
+def _language(req: Request) -> str:
+    return negotiate(req.cookie(LANGUAGE_COOKIE), req.header("Accept-Language"))
+
+
+def visit(req: Request, *, signed_in: bool = True) -> Visit:
+    """The page view's frame; with `signed_in`, a visitor without a live session is sent to sign in."""
+    cookies: list[str] = []
+    device_id = req.cookie(DEVICE_COOKIE) or ""
+    if not (8 <= len(device_id) <= 64 and device_id.replace("-", "").replace("_", "").isalnum()):
+        device_id = secrets.token_urlsafe(16)
+        cookies.append(_cookie(DEVICE_COOKIE, device_id, YEAR))
+    idle = timedelta(minutes=req.config.web_idle_minutes)
+    token = req.cookie(SESSION_COOKIE)
+    learner = service.session(req.site, token, idle)
+    if token and learner is None:
+        cookies.append(_cookie(SESSION_COOKIE, "", 0))
+    if signed_in and learner is None:
+        target = "/signin" + ("?" + urlencode({"ended": "1"}) if token else "")
+        raise ApiError(303, "see_other", "Sign in first.", headers={"Location": target, **_cookie_headers(cookies)})
+    return Visit(req, _language(req), device_id, learner, cookies)
+
+
+def _cookie_headers(cookies: list[str]) -> dict[str, str]:
+    # A redirect raised as an error can carry one Set-Cookie header: the device's or the ended session's.
+    return {"Set-Cookie": cookies[-1]} if cookies else {}
+
+
+def _base(req: Request | None, language: str, v: Visit | None) -> dict[str, Any]:
+    return {
+        "learner": v.learner if v else None,
+        "csrf": v.csrf if v else "",
+        "path": req.path if req else "/",
+        "static": static_url,
+        "languages": LANGUAGES,
+    }
+
+
+def posted(req: Request, *, signed_in: bool = True) -> tuple[Visit, dict[str, str]]:
+    """A form post's frame and fields, once its CSRF token is checked."""
+    v = visit(req, signed_in=signed_in)
+    form = req.form()
+    if not secrets.compare_digest(form.get("csrf", ""), v.csrf):
+        raise ApiError(403, "csrf", gettext(v.language, "This form has expired. Go back, reload the page and "
+                                                        "try again."))
+    return v, form
+
+
+def _local(target: str | None, default: str = "/") -> str:
+    """A redirect target from a form or query, kept on this site."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return default
+    return target
+
+
+# -- static files ---------------------------------------------------------------------------------------------
+
+
+@cache
+def _fingerprint(name: str) -> str:
+    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
+
+
+def static_url(name: str) -> str:
+    return f"/static/{name}?v={_fingerprint(name)}"
+
+
+_STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                 ".svg": "image/svg+xml"}
+
+
+@pages.get("/static/<name>", summary="The learner pages' stylesheet and script", access="public", returns=raw("*/*"))
+def static_file(req: Request, name: str) -> Reply:
+    path = STATIC / name
+    if "/" in name or name.startswith(".") or not path.is_file() or path.suffix not in _STATIC_TYPES:
+        raise ApiError(404, "not_found", "No such file.")
+    versioned = bool(req.query_values("v"))
+    return send_file(req, path, _STATIC_TYPES[path.suffix], f"web/{name}",
+                     "public, max-age=31536000, immutable" if versioned else "public, max-age=300")
+
+
+# -- signing in --------------------------------------------------------------------------------------------------
+
+
+def _tenant(req: Request, app_id: str) -> Tenant:
+    return Tenant(app_id, req.config.web_env)
+
+
+def _signin_page(v: Visit, org: Row, *, status: int = 200, error: str | None = None, name: str = "",
+                 query: str = "") -> Reply:
+    db = v.req.site.scoped(Scope.staff(_tenant(v.req, org["id"])))
+    names = service.class_list(db) if v.req.config.web_class_list else (
+        service.find_learners(db, query) if len(query.strip()) >= 1 else [])
+    several = len(service.organisations(v.req.site)) > 1
+    return v.page("signin.html", status, org=org, error=error, name=name, query=query, names=names,
+                  class_list=v.req.config.web_class_list, several_orgs=several,
+                  ended=bool(v.req.query_values("ended")))
+
+
+@pages.get("/signin", summary="Sign in", access="public", returns=raw(HTML))
+def signin_form(req: Request) -> Reply:
+    v = visit(req, signed_in=False)
+    if v.learner is not None:
+        return v.redirect("/")
+    orgs = service.organisations(req.site)
+    chosen = (req.query_values("org") or [req.cookie(ORG_COOKIE) or ""])[0]
+    org = next((o for o in orgs if o["id"] == chosen), orgs[0] if len(orgs) == 1 else None)
+    if org is None:
+        return v.page("organisations.html", orgs=orgs, ended=bool(req.query_values("ended")))
+    return _signin_page(v, org, query=(req.query_values("q") or [""])[0][:80])
+
+
+@pages.get("/signin/names", summary="Learners' names for the sign-in type-ahead", access="public",
+           returns=raw("application/json"))
+def signin_names(req: Request) -> Reply:
+    import orjson
+
+    org = service.organisation(req.site, (req.query_values("org") or [""])[0])
+    text = (req.query_values("q") or [""])[0][:80]
+    if org is None or not text.strip():
+        return Reply(b"[]", 200, {"Cache-Control": "no-store"}, "application/json")
+    db = req.site.scoped(Scope.staff(_tenant(req, org["id"])))
+    names = [row["display_name"] for row in service.find_learners(db, text)]
+    return Reply(orjson.dumps(names), 200, {"Cache-Control": "no-store"}, "application/json")
+
+
+@pages.post("/signin", summary="Sign in with a name and PIN or password", access="public", returns=raw(HTML))
+def signin(req: Request) -> Reply:
+    v, form = posted(req, signed_in=False)
+    org = service.organisation(req.site, form.get("org", ""))
+    if org is None:
+        return v.redirect("/signin")
+    name, secret = form.get("name", "").strip()[:200], form.get("secret", "")[:200]
+    if not name or not secret:
+        return _signin_page(v, org, status=422, name=name,
+                            error=gettext(v.language, "Enter your name and your PIN or password."))
+    db = req.site.scoped(Scope.staff(_tenant(req, org["id"])))
+    try:
+        token = service.sign_in(db, name, secret, v.device_id)
+    except Throttled as paused:
+        return _signin_page(v, org, status=429, name=name, error=gettext(
+            v.language, "Too many wrong tries. Try again in %(seconds)s seconds.", seconds=paused.seconds))
+    except WrongSecret:
+        return _signin_page(v, org, status=401, name=name,
+                            error=gettext(v.language, "That name and PIN do not match. Try again."))
+    if v.learner is not None:
+        service.sign_out(req.site, v.learner.token_hash)
+    return v.redirect(_local(form.get("next")), _cookie(SESSION_COOKIE, token), _cookie(ORG_COOKIE, org["id"], YEAR))
+
+
+@pages.post("/signout", summary="Sign out", access="public", returns=raw(HTML))
+def signout(req: Request) -> Reply:
+    v, _ = posted(req, signed_in=False)
+    if v.learner is not None:
+        service.sign_out(req.site, v.learner.token_hash)
+    return v.redirect("/signin", _cookie(SESSION_COOKIE, "", 0))
+
+
+@pages.get("/language", summary="Choose the pages' language", access="public", returns=raw(HTML))
+def choose_language(req: Request) -> Reply:
+    v = visit(req, signed_in=False)
+    chosen = (req.query_values("lang") or [""])[0]
+    back = _local((req.query_values("next") or ["/"])[0])
+    if chosen not in LANGUAGES:
+        return v.redirect(back)
+    return v.redirect(back, _cookie(LANGUAGE_COOKIE, chosen, YEAR))
+
+
+# -- home and courses ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseCard:
+    id: str
+    title: str
+    description: str | None
+    progress: int
+    status: str
+    continue_lesson: str | None
+
+
+def _my_courses(db: Db, user_id: str) -> list[CourseCard]:
+    rows, _ = list_enrollments(db, Page(1, 100), user_id=user_id)
+    cards = []
+    for row in rows:
+        if row["effective_status"] == "cancelled":
+            continue
+        try:
+            course = get_course(db, row["course_id"])
+        except ApiError:
+            continue  # unpublished since: the learner no longer sees it
+        current = course_progress(db, course["id"], user_id).current_lesson
+        cards.append(CourseCard(course["id"], course["title"], course["description"], progress_percent(row),
+                                row["effective_status"], current.lesson_id if current else None))
+    return cards
+
+
+@pages.get("/", summary="A learner's home page", access="public", returns=raw(HTML))
+def home(req: Request) -> Reply:
+    v = visit(req)
+    assert v.learner is not None
+    db = v.db
+    mine = _my_courses(db, v.learner.user_id)
+    enrolled = {card.id for card in mine}
+    listed, _ = list_courses(db, Page(1, 100))
+    open_ = [c for c in listed if c["id"] not in enrolled and loads(c["settings"]).get("self_enrollment")]
+    resume = next((c for c in mine if c.status == "active" and c.continue_lesson), None)
+    return v.page("home.html", courses=mine, open_courses=open_, resume=resume)
+
+
+@dataclass(frozen=True)
+class LessonLine:
+    id: str
+    title: str
+    content_type: str
+    minutes: int
+    done: bool
+    required: bool
+
+
+@dataclass(frozen=True)
+class ModuleBlock:
+    id: str
+    title: str
+    description: str | None
+    opens: str | None  # when a drip lock still holds: when it opens
+    lessons: list[LessonLine]
+    progress: float
+
+
+@pages.get("/courses/<course_id>", summary="A course's modules and lessons", access="public", returns=raw(HTML))
+def course_page(req: Request, course_id: str) -> Reply:
+    v = visit(req)
+    assert v.learner is not None
+    db = v.db
+    course = get_course(db, course_id)
+    user = v.learner.user_id
+    enrollment = next(iter(list_enrollments(db, Page(1, 1), course_id=course_id, user_id=user)[0]), None)
+    progress = course_progress(db, course_id, user) if enrollment is not None else None
+    done = {c.lesson_id for c in progress.lessons_completed} if progress else set()
+    module_progress = {m.module_id: m.progress for m in progress.modules} if progress else {}
+    lessons = list_course_lessons(db, course_id)
+    now = now_iso()
+    blocks = []
+    for module in list_modules(db, course_id):
+        opens = module["unlock_at"] if module["unlock_at"] and module["unlock_at"] > now else None
+        blocks.append(ModuleBlock(
+            module["id"], module["title"], module["description"], v.when(opens) if opens else None,
+            [LessonLine(lesson["id"], lesson["title"], lesson["content_type"], lesson["duration_minutes"],
+                        lesson["id"] in done, bool(lesson["required"]))
+             for lesson in lessons if lesson["module_id"] == module["id"]],
+            module_progress.get(module["id"], 0.0)))
+    settings = loads(course["settings"])
+    missing: list[str] = []
+    if enrollment is None:
+        missing_ids, _ = missing_prerequisites(db, user, course_id)
+        missing = [_title(db, cid) for cid in missing_ids]
+    current = progress.current_lesson.lesson_id if progress and progress.current_lesson else None
+    return v.page("course.html", course=course, modules=blocks, enrollment=enrollment, progress=progress,
+                  current=current, can_enroll=bool(settings.get("self_enrollment")), missing=missing,
+                  op=service.new_operation_id())
+
+
+def _title(db: Db, course_id: str) -> str:
+    try:
+        return str(get_course(db, course_id)["title"])
+    except ApiError:
+        return course_id
+
+
+@pages.post("/courses/<course_id>/enroll", summary="Enroll in a course", access="public", returns=raw(HTML))
+def enroll_page(req: Request, course_id: str) -> Reply:
+    v, form = posted(req)
+    assert v.learner is not None
+    db = v.db
+    try:
+        with db.transaction():
+            if service.first_use(db, form.get("op", ""), v.learner.user_id):
+                enroll(db, v.learner.user_id, course_id, None)
+    except ApiError as err:
+        if err.errors[0].get("code") != "already_enrolled":
+            raise
+    return v.redirect(f"/courses/{quote(course_id)}")
+
+
+# -- lessons ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    previous: Row | None
+    next: Row | None
+
+
+def _neighbours(lessons: list[Row], lesson_id: str) -> Neighbours:
+    ids = [lesson["id"] for lesson in lessons]
+    at = ids.index(lesson_id) if lesson_id in ids else -1
+    return Neighbours(lessons[at - 1] if at > 0 else None,
+                      lessons[at + 1] if 0 <= at < len(lessons) - 1 else None)
+
+
+# The content types a learner completes by hand; the others complete by what the learner does in them
+# (a video watched to the end, a quiz passed, an assignment submitted, a SCORM package's own status).
+BY_HAND = {"text", "document", "embed", "video"}
+
+
+@pages.get("/lessons/<lesson_id>", summary="A lesson", access="public", returns=raw(HTML))
+def lesson_page(req: Request, lesson_id: str) -> Reply:
+    v = visit(req)
+    assert v.learner is not None
+    db = v.db
+    lesson = get_lesson(db, lesson_id)
+    course = get_course(db, lesson["course_id"])
+    user = v.learner.user_id
+    enrollment = next(iter(list_enrollments(db, Page(1, 1), course_id=course["id"], user_id=user)[0]), None)
+    if enrollment is None and not lesson["free_preview"]:
+        raise ApiError(303, "see_other", "Enroll first.", headers={"Location": f"/courses/{quote(course['id'])}"})
+    module = next(m for m in list_modules(db, course["id"]) if m["id"] == lesson["module_id"])
+    if module["unlock_at"] and module["unlock_at"] > now_iso():
+        return v.page("locked.html", 403, course=course, lesson=lesson, opens=v.when(module["unlock_at"]))
+    progress = course_progress(db, course["id"], user) if enrollment is not None else None
+    record_row = lesson_state(db, lesson_id, user)
+    content = loads(lesson["content"])
+    embed_allowed = True
+    if lesson["content_type"] == "embed":
+        host = (urlsplit(content.get("embed_url", "")).hostname or "").lower()
+        embed_allowed = any(host == h or host.endswith("." + h) for h in embed_hosts(req.site, course["app_id"]))
+    return v.page(
+        "lesson.html", course=course, lesson=lesson, module=module, content=content,
+        html=sanitize_html(content.get("html", "")) if lesson["content_type"] == "text" else "",
+        enrolled=enrollment is not None, progress=progress,
+        completed=bool(record_row and record_row["completed_at"]), position=record_row["position"] if record_row else 0,
+        by_hand=lesson["content_type"] in BY_HAND, embed_allowed=embed_allowed,
+        around=_neighbours(list_course_lessons(db, course["id"]), lesson_id), op=service.new_operation_id())
+
+
+@pages.post("/lessons/<lesson_id>/complete", summary="Mark a lesson complete", access="public", returns=raw(HTML))
+def complete_page(req: Request, lesson_id: str) -> Reply:
+    v, form = posted(req)
+    assert v.learner is not None
+    db = v.db
+    with db.transaction():
+        if service.first_use(db, form.get("op", ""), v.learner.user_id):
+            record(db, lesson_id, v.learner.user_id, position=None, time_spent_seconds=None, complete=True)
+    target = _local(form.get("next"), f"/lessons/{quote(lesson_id)}")
+    return v.redirect(target)
+
+
+@pages.post("/lessons/<lesson_id>/position", summary="Save where the learner is in a lesson (the page's script)",
+            access="public", returns=NOTHING)
+def position_page(req: Request, lesson_id: str) -> Reply:
+    v, form = posted(req)
+    assert v.learner is not None
+    try:
+        position = max(0, int(float(form.get("position", "0"))))
+        spent = max(0, min(3600, int(float(form.get("time_spent_seconds", "0")))))
+    except ValueError:
+        raise ApiError(422, "validation_error", "position: a number of seconds") from None
+    db = v.db
+    op = form.get("op", "")
+    if op:  # a resend from the page's outbox: the time it carries counts once
+        with db.transaction():
+            if not service.first_use(db, op, v.learner.user_id):
+                return Reply(None, 204, {"Cache-Control": "no-store"}, HTML, tuple(v.cookies))
+    try:
+        record(db, lesson_id, v.learner.user_id, position=position, time_spent_seconds=spent,
+               complete=form.get("complete") == "1")
+    except Exception:
+        if op:
+            service.forget_operation(db, op)
+        raise
+    return Reply(None, 204, {"Cache-Control": "no-store"}, HTML, tuple(v.cookies))
+

@@ -1,0 +1,168 @@
+/* The learner pages' one script. Plain ES5 so a 2016 tablet's browser runs it; every page works
+   without it. It adds: the PIN keypad, name suggestions, video resume, and an outbox that keeps
+   what could not be sent (in localStorage) and sends it again when the server answers. */
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  root.className += " js";
+  var csrfMeta = document.querySelector('meta[name="csrf"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+  var net = document.getElementById("net");
+  var OUTBOX = "ul-outbox";
+
+  function text(key) { return (net && net.getAttribute("data-" + key)) || key; }
+
+  function say(message, kind) {
+    if (!net) { return; }
+    net.textContent = message;
+    net.className = "net " + (kind || "");
+    net.hidden = !message;
+  }
+
+  function encode(fields) {
+    var parts = [];
+    for (var name in fields) {
+      if (Object.prototype.hasOwnProperty.call(fields, name)) {
+        parts.push(encodeURIComponent(name) + "=" + encodeURIComponent(fields[name]));
+      }
+    }
+    return parts.join("&");
+  }
+
+  function opId() {
+    var bytes = "";
+    for (var i = 0; i < 4; i++) { bytes += Math.floor(Math.random() * 0x100000000).toString(36); }
+    return "js-" + bytes;
+  }
+
+  function post(url, fields, done) {
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", url, true);
+    xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
+    xhr.timeout = 15000;
+    xhr.onload = function () { done(xhr.status); };
+    xhr.onerror = xhr.ontimeout = function () { done(0); };
+    xhr.send(encode(fields));
+  }
+
+  function readOutbox() {
+    try { return JSON.parse(window.localStorage.getItem(OUTBOX) || "[]"); } catch (e) { return []; }
+  }
+
+  function writeOutbox(items) {
+    try { window.localStorage.setItem(OUTBOX, JSON.stringify(items)); return true; } catch (e) { return false; }
+  }
+
+  /* Send now; if the server cannot be reached, keep it (with its operation id) and send it later. */
+  function send(url, fields) {
+    fields.csrf = csrf;
+    fields.op = fields.op || opId();
+    post(url, fields, function (status) {
+      if (status >= 200 && status < 400) {
+        say(text("saved"), "");
+        flush();
+      } else if (status === 0) {
+        var items = readOutbox();
+        items.push({url: url, fields: fields});
+        writeOutbox(items);
+        say(text("kept"), "warn");
+      } else {
+        say(text("failed") + " (" + status + ")", "bad");
+      }
+    });
+  }
+
+  var flushing = false;
+  function flush() {
+    var items = readOutbox();
+    if (flushing || !items.length) { return; }
+    flushing = true;
+    var item = items[0];
+    item.fields.csrf = csrf || item.fields.csrf;
+    post(item.url, item.fields, function (status) {
+      flushing = false;
+      if (status === 0) { say(text("kept"), "warn"); return; }
+      var rest = readOutbox();
+      rest.shift();
+      writeOutbox(rest);
+      if (status >= 400) { say(text("failed") + " (" + status + ")", "bad"); }
+      if (rest.length) { flush(); } else { say(text("sent"), ""); }
+    });
+  }
+
+  window.addEventListener("online", flush);
+  setInterval(flush, 20000);
+  flush();
+
+  /* The PIN keypad: large keys that type into the PIN field. */
+  var keypad = document.querySelector(".keypad");
+  var secret = document.getElementById("secret");
+  if (keypad && secret) {
+    keypad.hidden = false;
+    keypad.addEventListener("click", function (event) {
+      var key = event.target.getAttribute && event.target.getAttribute("data-key");
+      if (!key) { return; }
+      secret.value = key === "back" ? secret.value.slice(0, -1) : secret.value + key;
+    });
+  }
+
+  /* Name suggestions while typing. */
+  var nameField = document.getElementById("name");
+  var list = document.getElementById("name-suggestions");
+  var form = document.querySelector("form.signin");
+  if (nameField && list && form) {
+    var pending = null;
+    nameField.addEventListener("input", function () {
+      if (pending) { clearTimeout(pending); }
+      pending = setTimeout(function () {
+        var xhr = new XMLHttpRequest();
+        xhr.open("GET", "/signin/names?" + encode({org: form.getAttribute("data-org"), q: nameField.value}), true);
+        xhr.onload = function () {
+          if (xhr.status !== 200) { return; }
+          var names = JSON.parse(xhr.responseText);
+          list.innerHTML = "";
+          for (var i = 0; i < names.length; i++) {
+            var option = document.createElement("option");
+            option.value = names[i];
+            list.appendChild(option);
+          }
+        };
+        xhr.send();
+      }, 200);
+    });
+  }
+
+  /* Video: resume where the learner stopped, save the position as they watch, on pause and on leaving. */
+  var video = document.querySelector("video[data-lesson]");
+  if (video) {
+    var lesson = video.getAttribute("data-lesson");
+    var start = parseFloat(video.getAttribute("data-position") || "0");
+    var counted = 0;
+    var lastTick = null;
+    video.addEventListener("loadedmetadata", function () {
+      if (start > 0 && start < (video.duration || Infinity) - 1) { video.currentTime = start; }
+    });
+    video.addEventListener("timeupdate", function () {
+      var now = Date.now();
+      if (lastTick !== null && !video.paused) { counted += Math.min(now - lastTick, 2000) / 1000; }
+      lastTick = now;
+    });
+    var save = function (complete) {
+      var spent = Math.round(counted);
+      counted -= spent;
+      send("/lessons/" + lesson + "/position", {position: Math.floor(video.currentTime),
+        time_spent_seconds: spent, complete: complete ? "1" : "0"});
+    };
+    setInterval(function () { if (!video.paused) { save(false); } }, 10000);
+    video.addEventListener("pause", function () { lastTick = null; save(false); });
+    video.addEventListener("ended", function () { save(true); });
+    window.addEventListener("pagehide", function () {
+      if (!video.paused && navigator.sendBeacon) {
+        var body = encode({csrf: csrf, op: opId(), position: Math.floor(video.currentTime),
+          time_spent_seconds: Math.round(counted), complete: "0"});
+        navigator.sendBeacon("/lessons/" + lesson + "/position",
+          new Blob([body], {type: "application/x-www-form-urlencoded"}));
+      }
+    });
+  }
+}());
