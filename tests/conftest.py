@@ -54,9 +54,14 @@ class ServerProcess:
     proc: subprocess.Popen[str]
     log_path: Path
 
-    def output(self) -> str:
-        """Everything the server printed (to a file: a pipe nobody reads would fill and stall it)."""
+    def printed(self) -> str:
+        """What the server printed on its terminal (to a file: a pipe nobody reads would fill and stall it)."""
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def output(self) -> str:
+        """Everything the server printed or logged: the terminal, then the server log (uWSGI and the app)."""
+        logged = self.data_dir / "server.log"
+        return self.printed() + (logged.read_text(encoding="utf-8", errors="replace") if logged.exists() else "")
 
     @property
     def store(self) -> Store:

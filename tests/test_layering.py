@@ -18,8 +18,8 @@ PACKAGES = ("university_local", "scorm_player", "client", "sync", "tui")
 FEATURES = sorted(p.name for p in (ROOT / "university_local").iterdir()
                   if p.is_dir() and (p / "__init__.py").exists() and p.name not in {"core", "migrations"})
 # The modules that compose the app and serve it: the only ones above the features.
-TOP_FLOOR = {"university_local.app", "university_local.wsgi", "university_local.server", "university_local.cli",
-             "university_local.demo", "university_local.__main__"}
+TOP_FLOOR = {"university_local.app", "university_local.wsgi", "university_local.server", "university_local.lan",
+             "university_local.cli", "university_local.demo", "university_local.__main__"}
 
 
 @dataclass(frozen=True)

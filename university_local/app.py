@@ -73,7 +73,7 @@ def openapi_document(req: Request) -> dict[str, Any]:
 
 def default_public_url(config: Config) -> str:
     """Where learners' devices reach this server when no public URL is configured."""
-    from university_local.server import urls
+    from university_local.lan import urls
 
     return urls(config.host, config.port)[0]
 

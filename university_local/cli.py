@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from university_local import __version__
 from university_local.core.config import Config
@@ -15,6 +16,9 @@ from university_local.core.ratelimit import parse_limits
 from university_local.core.scope import Environment, Scope, Tenant
 from university_local.tenancy import apps, keys
 from university_local.tenancy.models import ENV_NAMES
+
+if TYPE_CHECKING:
+    from university_local.lan import Advertising
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -58,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, help="worker threads (default 16; more for many slow uploads at once)")
     serve.add_argument("--rate-limits", help="'off', or class=N,... requests per minute per key")
     serve.add_argument("--demo", action="store_true", help="load the demo organisation and print its keys first")
+    serve.add_argument("--no-mdns", action="store_true",
+                       help="do not advertise the server on the LAN as <name>.local (mDNS/DNS-SD)")
+    serve.add_argument("--mdns-name", help="the .local name to advertise (default classroom: classroom.local)")
     serve.set_defaults(run=_serve)
 
     sub.add_parser("migrate", help="create or upgrade the database, then exit").set_defaults(run=_migrate)
@@ -162,43 +169,117 @@ def _migrate(args: argparse.Namespace, config: Config) -> None:
     print(f"{config.database_path}: schema version {_store(config).migrate()}")
 
 
-def _demo(args: argparse.Namespace, config: Config, port: int | None = None) -> None:
+def _demo(args: argparse.Namespace, config: Config) -> None:
     from university_local.demo import load_demo
 
-    demo = load_demo(_store(config))
-    base = f"http://127.0.0.1:{port or config.port}/v1/university"
+    print("\n".join(_demo_lines(load_demo(_store(config)), config.port)))
+
+
+def _demo_lines(demo: dict[str, Any], port: int) -> list[str]:
+    """The demo's keys, a few curl lines to try them, and its learners' PINs when it has learners."""
+    base = f"http://127.0.0.1:{port}/v1/university"
     app_id, k = demo["app_id"], demo["keys"]
-    print(f"\nDemo organisation '{app_id}' is ready (course {demo['courses']['test']} in test).")
-    print("API keys (shown once; new ones are issued each time the demo loads):")
+    lines = [f"Demo organisation '{app_id}' is ready (course {demo['courses']['test']} in test).",
+             "API keys (shown once; new ones are issued each time the demo loads):"]
     for name, key in k.items():
         key_type, env = name.split("_")
-        print(f"  {key_type:<12} {env} ({ENV_NAMES[env]}): {key}")
-    print("\nTry:")
-    print(f'  curl -s {base}/courses -H "X-App-Id: {app_id}" -H "X-Api-Key: {k["secret_test"]}"')
-    print(f'  curl -s "{base}/courses/{demo["courses"]["test"]}?include=modules,lessons,instructor" '
-          f'-H "X-App-Id: {app_id}" -H "X-Api-Key: {k["secret_test"]}"')
-    print(f'  curl -s -X POST {base}/courses -H "X-App-Id: {app_id}" -H "X-Api-Key: {k["secret_test"]}" '
-          "-H 'Content-Type: application/json' "
-          """-d '{"data":{"type":"course","attributes":{"title":"My first course"}}}'""")
-    print()
+        lines.append(f"  {key_type:<12} {env} ({ENV_NAMES[env]}): {key}")
+    auth = f'-H "X-App-Id: {app_id}" -H "X-Api-Key: {k["secret_test"]}"'
+    lines += [
+        "Try:",
+        f"  curl -s {base}/courses {auth}",
+        f'  curl -s "{base}/courses/{demo["courses"]["test"]}?include=modules,lessons,instructor" {auth}',
+        f"  curl -s -X POST {base}/courses {auth} -H 'Content-Type: application/json' "
+        """-d '{"data":{"type":"course","attributes":{"title":"My first course"}}}'""",
+    ]
+    if learners := demo.get("learners"):
+        lines.append("Demo learners (sign in with the name and PIN):")
+        width = max(len(learner["display_name"]) for learner in learners)
+        lines += [f"  {learner['display_name']:<{width}}  PIN {learner['pin']}" for learner in learners]
+    return lines
 
 
 def _serve(args: argparse.Namespace, config: Config) -> None:
-    from university_local.server import serve, urls
+    """Print where learners and integrators reach the server, advertise it on the LAN, then serve.
+    uWSGI logs to a file from here on, so what is printed here stays readable."""
+    from university_local import lan
+    from university_local.server import log_path, serve
 
     config.host = args.host or config.host
     config.port = args.port if args.port is not None else config.port
     config.threads = args.threads or config.threads
     if args.rate_limits is not None:
         config.rate_limits = parse_limits(args.rate_limits)
-    _store(config).close()  # migrate before the server starts, so a bad database fails here
+    config.mdns = config.mdns and not args.no_mdns
+    config.mdns_name = lan.host_label(args.mdns_name or config.mdns_name)
+    _check_port_free(config.host, config.port)  # uWSGI would say so only in its log
+    store = _store(config)  # migrate before the server starts, so a bad database fails here
+    demo = None
     if args.demo:
-        _demo(args, config)
-    print(f"University Local {__version__} serving {config.database_path}", flush=True)
-    for url in urls(config.host, config.port):
-        print(f"  {url}/v1/university   (health: {url}/health)", flush=True)
-    print("Press Ctrl+C to stop.", flush=True)
+        from university_local.demo import load_demo
+
+        demo = load_demo(store)
+    organisations = [row["name"] for row in store.all("SELECT name FROM apps ORDER BY id")]
+    store.close()
+    advertising = lan.Advertising(None)
+    if config.mdns:
+        advertising = lan.start_advertising(config.host, config.port, config.mdns_name,
+                                            lan.service_name(organisations))
+    # The worker (the join card) offers the name actually advertised, and no name when none is.
+    config.mdns = advertising.host_name is not None
+    config.mdns_name = (advertising.host_name or config.mdns_name).removesuffix(".local")
+    lines = _console(config, lan.learner_urls(config.host, config.port), lan.urls(config.host, config.port),
+                     advertising, str(log_path(config)))
+    if demo is not None:
+        lines += ["", *_demo_lines(demo, config.port)]
+    print("\n".join([*lines, "", "Press Ctrl+C to stop."]), flush=True)
     serve(config)
+
+
+def _console(config: Config, learner_urls: list[str], api_urls: list[str], advertising: Advertising,
+             log_file: str) -> list[str]:
+    """What `serve` shows before it starts: the database and log, where learners go (the first
+    address also as a QR code for their cameras), the join card, and the API."""
+    from university_local.core.qr import qr_terminal
+
+    lines = [f"University Local {__version__}, database {config.database_path.resolve()}",
+             f"Server log: {log_file}", ""]
+    for number, url in enumerate(learner_urls):
+        lines.append(f"Learners: open {url}/")
+        if number == 0:
+            code = qr_terminal(f"{url}/")
+            lines += [f"  {row}" for row in code.splitlines()] if _printable(code) else []
+    lines += advertising.notes
+    if advertising.host_name:
+        lines.append(f"  or http://{advertising.host_name}:{config.port}/ on devices that resolve .local names")
+    lines.append(f"Join card to print or project: {learner_urls[0]}/join")
+    if config.wifi_ssid:
+        lines.append(f"Wi-Fi for learners: {config.wifi_ssid} (the join card has its QR code)")
+    lines.append("")
+    lines += [f"API: {url}/v1/university   (health: {url}/health)" for url in api_urls]
+    return lines
+
+
+def _printable(text: str) -> bool:
+    """Whether standard output can show `text` (a terminal without UTF-8 gets no QR code)."""
+    try:
+        text.encode(sys.stdout.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ValueError(f"cannot listen on {host}:{port}: {exc.strerror or exc} "
+                             "(is another server using that port?)") from None
 
 
 def _keys_create(args: argparse.Namespace, config: Config) -> None:

@@ -17,10 +17,7 @@ SIGINT and SIGTERM stop accepting connections and let requests already under way
 
 from __future__ import annotations
 
-import fcntl
 import os
-import socket
-import struct
 import tempfile
 from pathlib import Path
 
@@ -59,6 +56,9 @@ def uwsgi_args(config: Config) -> list[str]:
         "--hook-master-start", "unix_signal:15 gracefully_kill_them_all",
         "--worker-reload-mercy", str(SHUTDOWN_TIMEOUT),
         "--disable-logging", "--ignore-sigpipe", "--ignore-write-errors", "--disable-write-exception",
+        # uWSGI's banner and messages, and the app's log, go to a file: the terminal keeps the
+        # addresses `serve` printed for the teacher.
+        "--logto", str(log_path(config)),
         "--chdir", str(Path.cwd()),
     ]
 
@@ -69,6 +69,11 @@ def serve(config: Config) -> None:
 
     os.environ.update(config.to_env())
     pyuwsgi.run(uwsgi_args(config))
+
+
+def log_path(config: Config) -> Path:
+    """The server's log: uWSGI's messages and the app's warnings and errors (appended to)."""
+    return config.data_dir.resolve() / "server.log"
 
 
 def worker_socket(config: Config) -> str:
@@ -86,24 +91,3 @@ def _listen_backlog() -> int:
         return min(1024, int(Path("/proc/sys/net/core/somaxconn").read_text()))
     except (OSError, ValueError):
         return 128
-
-
-def lan_addresses() -> list[str]:
-    """IPv4 addresses of this machine's interfaces, loopback last, read from the kernel."""
-    found: list[str] = []
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        for _, name in socket.if_nameindex():
-            try:
-                packed = fcntl.ioctl(probe.fileno(), 0x8915, struct.pack("256s", name[:15].encode()))  # SIOCGIFADDR
-            except OSError:
-                continue  # interface without an IPv4 address
-            found.append(socket.inet_ntoa(packed[20:24]))
-    finally:
-        probe.close()
-    return sorted(set(found), key=lambda a: (a.startswith("127."), a))
-
-
-def urls(host: str, port: int) -> list[str]:
-    hosts = lan_addresses() if host in {"0.0.0.0", ""} else [host]
-    return [f"http://{h}:{port}" for h in hosts or ["127.0.0.1"]]

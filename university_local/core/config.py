@@ -32,6 +32,13 @@ class Config:
     webhook_retry_seconds: float = 10.0  # first retry after about this long, then doubling
     webhook_max_attempts: int = 10
     expiry_interval_seconds: float = 60.0
+    # Joining without typing an address: advertise `<mdns_name>.local` and the service on the LAN
+    # (when serving, the name actually claimed), and the Wi-Fi network the join card offers.
+    mdns: bool = True
+    mdns_name: str = "classroom"
+    wifi_ssid: str | None = None
+    wifi_password: str | None = None
+    wifi_security: str = "WPA"
     # Where people reach this server: certificate verification links and PDF links start with it.
     # None: http://<this machine's first LAN address>:<port>, worked out at start-up.
     public_url: str | None = None
@@ -56,6 +63,11 @@ class Config:
             "UNIVERSITY_LOCAL_MAX_BODY_BYTES": str(self.max_body_bytes),
             "UNIVERSITY_LOCAL_RATE_LIMITS": limits,
             "UNIVERSITY_LOCAL_JOBS": "on" if self.jobs else "off",
+            "UNIVERSITY_LOCAL_MDNS": "on" if self.mdns else "off",
+            "UNIVERSITY_LOCAL_MDNS_NAME": self.mdns_name,
+            "UNIVERSITY_LOCAL_WIFI_SECURITY": self.wifi_security,
+            **({"UNIVERSITY_LOCAL_WIFI_SSID": self.wifi_ssid} if self.wifi_ssid else {}),
+            **({"UNIVERSITY_LOCAL_WIFI_PASSWORD": self.wifi_password} if self.wifi_password else {}),
             "UNIVERSITY_LOCAL_WEBHOOK_POLL_SECONDS": str(self.webhook_poll_seconds),
             "UNIVERSITY_LOCAL_WEBHOOK_RETRY_SECONDS": str(self.webhook_retry_seconds),
             "UNIVERSITY_LOCAL_WEBHOOK_MAX_ATTEMPTS": str(self.webhook_max_attempts),
@@ -82,6 +94,16 @@ class Config:
             config.max_body_bytes = int(value)
         if "UNIVERSITY_LOCAL_RATE_LIMITS" in env:
             config.rate_limits = parse_limits(env["UNIVERSITY_LOCAL_RATE_LIMITS"])
+        if value := env.get("UNIVERSITY_LOCAL_MDNS"):
+            config.mdns = value.lower() not in {"off", "0", "false", "no"}
+        if value := env.get("UNIVERSITY_LOCAL_MDNS_NAME"):
+            config.mdns_name = value.strip().lower()
+        if value := env.get("UNIVERSITY_LOCAL_WIFI_SSID"):
+            config.wifi_ssid = value
+        if value := env.get("UNIVERSITY_LOCAL_WIFI_PASSWORD"):
+            config.wifi_password = value
+        if value := env.get("UNIVERSITY_LOCAL_WIFI_SECURITY"):
+            config.wifi_security = value.strip().upper()
         if value := env.get("UNIVERSITY_LOCAL_PUBLIC_URL"):
             config.public_url = value.rstrip("/")
         if value := env.get("UNIVERSITY_LOCAL_JOBS"):
