@@ -27,7 +27,9 @@ WAIT_MS = 15_000
 @pytest.fixture(scope="module")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     srv = start_server(tmp_path_factory.mktemp("web"), {"UNIVERSITY_LOCAL_RATE_LIMITS": "off",
-                                                         "UNIVERSITY_LOCAL_WEB_ENV": "test"})
+                                                         "UNIVERSITY_LOCAL_WEB_ENV": "test",
+                                                         "UNIVERSITY_LOCAL_WIFI_SSID": "Room 5; upstairs",
+                                                         "UNIVERSITY_LOCAL_WIFI_PASSWORD": "chalk:board"})
     yield srv
     srv.stop()
     assert "UnscopedQuery" not in srv.output()
@@ -311,4 +313,27 @@ def test_the_language_follows_the_browser_and_the_switch(browser: Any, web_serve
     page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", name="Sign in").is_visible()
+    page.context.close()
+
+
+def test_the_join_card_shows_the_learner_url_as_a_qr_code(browser: Any, web_server: ServerProcess,
+                                                          school: School) -> None:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    page = new_page(browser, True, viewport={"width": 1280, "height": 900})
+    page.goto(web_server.base + "/join")
+    url = web_server.base + "/"
+    assert page.locator(".bigurl").inner_text() == url
+    codes = page.locator(".qr svg")
+    assert codes.count() == 2
+    read = []
+    for index in range(2):
+        image = Image.open(io.BytesIO(codes.nth(index).screenshot())).convert("L")
+        read += [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+    assert read == [url, "WIFI:T:WPA;S:Room 5\\; upstairs;P:chalk\\:board;;"]
+    check_accessible(page)
+    page.screenshot(path=str(SCREENSHOTS / "join-laptop.png"), full_page=True)
     page.context.close()

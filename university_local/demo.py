@@ -35,7 +35,9 @@ def load_demo(store: Store, path: Path = DEMO_FILE) -> dict[str, Any]:
     app_id = spec["app"]["id"]
     ensure_app(store, app_id, spec["app"]["name"])
     revoke_labelled(store, app_id, DEMO_LABEL)
-    result: dict[str, Any] = {"app_id": app_id, "courses": {}, "keys": {}}
+    result: dict[str, Any] = {"app_id": app_id, "courses": {}, "keys": {},
+                              "learners": [{"display_name": learner["display_name"], "pin": learner["pin"]}
+                                           for learner in spec.get("learners", []) if learner.get("pin")]}
     environments: tuple[Environment, ...] = ("test", "live")
     for env in environments:
         result["courses"][env] = _ensure_course(store.scoped(Scope.staff(Tenant(app_id, env))), spec)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
 import json
 import logging
 import os
@@ -23,12 +22,13 @@ import re
 import select
 import signal
 import socket
-import struct
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from university_local.core.network import is_loopback, lan_addresses, learner_urls, urls
 
 if TYPE_CHECKING:  # imported when advertising starts: the worker only needs the addresses
     from zeroconf import Zeroconf
@@ -41,46 +41,16 @@ STATUS_SECONDS = 15.0  # how long `serve` waits for the advertiser's first repor
 INSTANCE_BYTES = 63  # a DNS-SD instance name is one DNS label
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
+__all__ = ["lan_addresses", "learner_urls", "urls"]
+
 log = logging.getLogger("university_local.lan")
-
-
-def lan_addresses() -> list[str]:
-    """IPv4 addresses of this machine's interfaces, loopback last, read from the kernel."""
-    found: list[str] = []
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        for _, name in socket.if_nameindex():
-            try:
-                packed = fcntl.ioctl(probe.fileno(), 0x8915, struct.pack("256s", name[:15].encode()))  # SIOCGIFADDR
-            except OSError:
-                continue  # interface without an IPv4 address
-            found.append(socket.inet_ntoa(packed[20:24]))
-    finally:
-        probe.close()
-    return sorted(set(found), key=lambda a: (a.startswith("127."), a))
-
-
-def urls(host: str, port: int) -> list[str]:
-    """Every base URL the server answers at, this machine's own (loopback) last."""
-    hosts = lan_addresses() if host in {"0.0.0.0", ""} else [host]
-    return [f"http://{h}:{port}" for h in hosts or ["127.0.0.1"]]
-
-
-def learner_urls(host: str, port: int) -> list[str]:
-    """The base URLs other devices can open: loopback only when the server listens nowhere else."""
-    every = urls(host, port)
-    return [url for url in every if not _is_loopback(url.split("//", 1)[1].rsplit(":", 1)[0])] or every
 
 
 def advertised_addresses(host: str) -> list[str]:
     """The addresses to advertise for a server bound to `host`: its LAN addresses, never loopback
     (a server on loopback alone is not advertised)."""
     hosts = lan_addresses() if host in {"0.0.0.0", ""} else [host]
-    return [h for h in hosts if not _is_loopback(h)]
-
-
-def _is_loopback(address: str) -> bool:
-    return address.startswith("127.") or address == "localhost"
+    return [h for h in hosts if not is_loopback(h)]
 
 
 def host_label(name: str) -> str:
@@ -225,7 +195,7 @@ _LIFELINES: list[object] = []  # the advertisers' stdin, held for the life of th
 def start_advertising(host: str, port: int, label: str, instance: str) -> Advertising:
     """Start the advertiser process for a server on `host`:`port` and wait for its first report.
     A server bound to loopback alone is not advertised."""
-    if host not in {"0.0.0.0", ""} and _is_loopback(host):
+    if host not in {"0.0.0.0", ""} and is_loopback(host):
         return Advertising(None)
     status_read, status_write = os.pipe()
     try:

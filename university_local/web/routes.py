@@ -22,7 +22,9 @@ from university_local.core.db import Db, Row, loads
 from university_local.core.errors import ApiError
 from university_local.core.files import send_file
 from university_local.core.html import sanitize_html
+from university_local.core.network import learner_urls
 from university_local.core.pagination import Page
+from university_local.core.qr import qr_svg, wifi_payload
 from university_local.core.routing import NOTHING, Reply, Request, Router, raw
 from university_local.core.scope import Scope, Tenant
 from university_local.courses.service import get_course, list_courses
@@ -477,3 +479,29 @@ def position_page(req: Request, lesson_id: str) -> Reply:
         raise
     return Reply(None, 204, {"Cache-Control": "no-store"}, HTML, tuple(v.cookies))
 
+
+
+# -- the join card ------------------------------------------------------------------------------------------------
+
+
+@pages.get("/join", summary="The printable join card: the learner URL as a QR code", access="public",
+           returns=raw(HTML))
+def join_card(req: Request) -> Reply:
+    """For the wall or the whiteboard. The address is read afresh on every view, so a reprint after
+    the machine's address changed is right; the address this page was reached by comes first."""
+    v = visit(req, signed_in=False)
+    config = req.config
+    port = config.port
+    urls = [url + "/" for url in learner_urls(config.host, port)]
+    reached = (req.header("Host") or "").rsplit(":", 1)[0]
+    urls.sort(key=lambda url: urlsplit(url).hostname != reached)
+    url = urls[0]
+    orgs = service.organisations(req.site)
+    wifi = None
+    if config.wifi_ssid:
+        wifi = qr_svg(wifi_payload(config.wifi_ssid, config.wifi_password, config.wifi_security),
+                      title=gettext(v.language, "Wi-Fi QR code for %(ssid)s", ssid=config.wifi_ssid))
+    return v.page("join.html", url=url, others=urls[1:], qr=qr_svg(url, title=gettext(
+        v.language, "QR code of %(url)s", url=url)), orgs=[o["name"] for o in orgs], wifi=wifi,
+        ssid=config.wifi_ssid, password=config.wifi_password,
+        mdns=f"http://{config.mdns_name}.local:{port}/" if config.mdns else None)

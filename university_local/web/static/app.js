@@ -94,6 +94,13 @@
   setInterval(flush, 20000);
   flush();
 
+  /* The join card's print button. */
+  var printButton = document.querySelector("[data-print]");
+  if (printButton) {
+    printButton.hidden = false;
+    printButton.addEventListener("click", function () { window.print(); });
+  }
+
   /* The PIN keypad: large keys that type into the PIN field. */
   var keypad = document.querySelector(".keypad");
   var secret = document.getElementById("secret");
