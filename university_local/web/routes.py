@@ -28,7 +28,7 @@ from university_local.core.qr import qr_svg, wifi_payload
 from university_local.core.routing import NOTHING, Reply, Request, Router, raw
 from university_local.core.scope import Scope, Tenant
 from university_local.courses.service import get_course, list_courses
-from university_local.enrollments.service import enroll, list_enrollments, progress_percent
+from university_local.enrollments.service import enroll, find_enrollment, list_enrollments, progress_percent
 from university_local.learning_paths.service import missing_prerequisites
 from university_local.lessons.service import get_lesson, list_course_lessons
 from university_local.modules.service import list_modules
@@ -343,7 +343,7 @@ def course_page(req: Request, course_id: str) -> Reply:
     db = v.db
     course = get_course(db, course_id)
     user = v.learner.user_id
-    enrollment = next(iter(list_enrollments(db, Page(1, 1), course_id=course_id, user_id=user)[0]), None)
+    enrollment = _enrollment(db, user, course_id)
     progress = course_progress(db, course_id, user) if enrollment is not None else None
     done = {c.lesson_id for c in progress.lessons_completed} if progress else set()
     module_progress = {m.module_id: m.progress for m in progress.modules} if progress else {}
@@ -367,6 +367,12 @@ def course_page(req: Request, course_id: str) -> Reply:
     return v.page("course.html", course=course, modules=blocks, enrollment=enrollment, progress=progress,
                   current=current, can_enroll=bool(settings.get("self_enrollment")), missing=missing,
                   op=service.new_operation_id())
+
+
+def _enrollment(db: Db, user_id: str, course_id: str) -> Row | None:
+    """The learner's enrollment in the course, unless there is none or it was cancelled."""
+    row = find_enrollment(db, user_id, course_id)
+    return row if row is not None and row["effective_status"] != "cancelled" else None
 
 
 def _title(db: Db, course_id: str) -> str:
@@ -420,7 +426,7 @@ def lesson_page(req: Request, lesson_id: str) -> Reply:
     lesson = get_lesson(db, lesson_id)
     course = get_course(db, lesson["course_id"])
     user = v.learner.user_id
-    enrollment = next(iter(list_enrollments(db, Page(1, 1), course_id=course["id"], user_id=user)[0]), None)
+    enrollment = _enrollment(db, user, course["id"])
     if enrollment is None and not lesson["free_preview"]:
         raise ApiError(303, "see_other", "Enroll first.", headers={"Location": f"/courses/{quote(course['id'])}"})
     module = next(m for m in list_modules(db, course["id"]) if m["id"] == lesson["module_id"])
