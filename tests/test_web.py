@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import ServerProcess, Tenant, make_tenant, start_server
 
@@ -134,14 +135,14 @@ def test_a_learner_signs_in_reads_and_marks_complete(browser: Any, web_server: S
     page = new_page(browser, js)
     sign_in(page, web_server.base, school)
     page.wait_for_url(web_server.base + "/")
-    assert page.get_by_role("heading", name="Hello, Amani Njoroge").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Amani Njoroge")).to_be_visible()
     check_accessible(page)
     page.get_by_role("link", name="Reading the world").click()
-    assert page.get_by_text("Opens on").is_visible()  # the drip-locked module says when
+    expect(page.get_by_text("Opens on")).to_be_visible()  # the drip-locked module says when
     assert page.get_by_role("link", name="Locked page").count() == 0
     check_accessible(page)
     page.get_by_role("link", name="Welcome").click()
-    assert page.locator(".prose b").inner_text() == "class"
+    expect(page.locator(".prose b")).to_have_text("class")
     assert page.locator(".prose script").count() == 0  # sanitised
     check_accessible(page)
     page.get_by_role("button", name="Mark complete").click()
@@ -149,7 +150,7 @@ def test_a_learner_signs_in_reads_and_marks_complete(browser: Any, web_server: S
     assert completed(school, "amani") == {school.lessons["Welcome"]}
     page.goto(web_server.base + "/")
     page.get_by_role("link", name="Continue where you left off").click()
-    assert page.get_by_role("heading", name="Second page").is_visible()
+    expect(page.get_by_role("heading", name="Second page")).to_be_visible()
     check_reflows(page)
     page.context.close()
 
@@ -220,8 +221,9 @@ def test_two_learners_on_one_browser_see_only_their_own(browser: Any, web_server
     page.wait_for_url(re.compile("/signin"))  # signed out: the pages are gone
     sign_in(page, web_server.base, school, name="Beatriz Santos", pin="1357")
     page.wait_for_url(web_server.base + "/")
-    assert page.get_by_role("heading", name="Hello, Beatriz Santos").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Beatriz Santos")).to_be_visible()
     page.get_by_role("link", name="Reading the world").click()
+    expect(page.get_by_role("heading", name="Reading the world")).to_be_visible()
     assert page.locator(".lessons li.done").count() == 0  # Amani's completion is not Beatriz's
     second_session = next(c["value"] for c in page.context.cookies() if c["name"] == "ul_session")
     assert second_session != first_session
@@ -266,7 +268,7 @@ def test_an_idle_session_ends_by_itself(browser: Any, web_server: ServerProcess,
     store.close()
     page.goto(web_server.base + "/")
     page.wait_for_url(re.compile(r"/signin\?ended=1"))
-    assert page.get_by_text("You were signed out because the page was left idle.").is_visible()
+    expect(page.get_by_text("You were signed out because the page was left idle.")).to_be_visible()
     page.context.close()
 
 
@@ -309,10 +311,10 @@ def test_the_language_follows_the_browser_and_the_switch(browser: Any, web_serve
     page = new_page(browser, False, locale="es-ES")
     page.goto(f"{web_server.base}/signin?org={school.tenant.app_id}")
     assert page.locator("html").get_attribute("lang") == "es"
-    assert page.get_by_role("heading", name="Entrar").is_visible()
+    expect(page.get_by_role("heading", name="Entrar")).to_be_visible()
     page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("heading", name="Sign in").is_visible()
     page.context.close()
 
 

@@ -138,10 +138,18 @@ def _base(req: Request | None, language: str, v: Visit | None) -> dict[str, Any]
     return {
         "learner": v.learner if v else None,
         "csrf": v.csrf if v else "",
-        "path": req.path if req else "/",
+        "path": _here(req),
         "static": static_url,
         "languages": LANGUAGES,
     }
+
+
+def _here(req: Request | None) -> str:
+    """This page's path and query: where the language switch comes back to."""
+    if req is None:
+        return "/"
+    query = str(req.environ.get("QUERY_STRING", ""))
+    return req.path + ("?" + query if query else "")
 
 
 def posted(req: Request, *, signed_in: bool = True) -> tuple[Visit, dict[str, str]]:
