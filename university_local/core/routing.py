@@ -183,10 +183,17 @@ class Request:
 
     def form(self) -> dict[str, str]:
         """An HTML form's fields (application/x-www-form-urlencoded), last value of each name."""
-        if not str(self.environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded"):
-            raise ApiError(415, "unsupported_media_type", "Send the form as application/x-www-form-urlencoded.")
-        raw = read_body(self.config.max_body_bytes).decode("utf-8", "replace")
-        return dict(urllib.parse.parse_qsl(raw, keep_blank_values=True))
+        return {name: values[-1] for name, values in self.form_lists().items()}
+
+    def form_lists(self) -> dict[str, list[str]]:
+        """Every value of each field of the form (checkboxes send one per box ticked)."""
+        if "university.form" not in self.environ:
+            if not str(self.environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded"):
+                raise ApiError(415, "unsupported_media_type", "Send the form as application/x-www-form-urlencoded.")
+            raw = read_body(self.config.max_body_bytes).decode("utf-8", "replace")
+            self.environ["university.form"] = urllib.parse.parse_qs(raw, keep_blank_values=True)
+        lists: dict[str, list[str]] = self.environ["university.form"]
+        return lists
 
     def learner(self, user_id: str | None) -> str | None:
         """The learner a call reads or acts for (Scope.acting_for)."""

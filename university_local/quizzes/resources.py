@@ -109,7 +109,7 @@ def attempt_resource(view: AttemptView) -> dict[str, Any]:
         attrs["answers"] = loads(attempt["answers"])
     else:
         attrs["results"] = [_result(r, questions[r["question_index"]], learner=learner, reveal=view.reveal,
-                                    hide_marks=learner and quiz["show_correct_answers"] == "never")
+                                    hide_marks=not view.marks_shown)
                             for r in loads(attempt["results"])]
     return resource("quiz_attempt", attempt["id"], attrs,
                     {"quiz": to_one("quiz", attempt["quiz_id"]), "user": to_one("user", attempt["user_id"])})

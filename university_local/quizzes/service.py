@@ -52,6 +52,11 @@ class AttemptView:
     learner: bool
     reveal: bool
 
+    @property
+    def marks_shown(self) -> bool:
+        """Whether the reader sees which questions were right (a learner not, when the quiz says `never`)."""
+        return not self.learner or self.quiz["show_correct_answers"] != "never"
+
 
 @dataclass(frozen=True)
 class Standing:
@@ -266,6 +271,15 @@ def save_answers(db: Db, attempt_id: str, user_id: str, answers: list[Answer]) -
         checked = _check_answers(questions_of(quiz), answers)
         db.update("quiz_attempts", attempt_id, {"answers": dumps(checked), "updated_at": now})
     return get_attempt(db, attempt_id)
+
+
+def save_answer(db: Db, attempt_id: str, user_id: str, answer: Answer | None, question_index: int) -> Row:
+    """Keep one question's answer on an open attempt (None clears it), leaving the others as saved."""
+    with db.transaction():
+        attempt = get_attempt(db, attempt_id, user_id)
+        kept = [Answer(question_index=a["question_index"], answer=a["answer"]) for a in loads(attempt["answers"])
+                if a["question_index"] != question_index]
+        return save_answers(db, attempt_id, user_id, kept + ([answer] if answer is not None else []))
 
 
 def submit(db: Db, quiz_id: str, user_id: str, answers: list[Answer], *, time_taken_seconds: int | None,

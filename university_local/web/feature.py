@@ -1,4 +1,5 @@
 from university_local.core.features import Feature
+from university_local.web.quiz_routes import quiz_pages
 from university_local.web.routes import pages
 
-FEATURE = Feature("web", web=(pages,))
+FEATURE = Feature("web", web=(pages, quiz_pages))

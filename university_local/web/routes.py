@@ -8,14 +8,8 @@ resend must count once, an operation id issued with the form. Errors answer as p
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
-from functools import cache
-from pathlib import Path
-from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 from university_local.core.clock import now_iso
 from university_local.core.db import Db, Row, loads
@@ -33,152 +27,30 @@ from university_local.learning_paths.service import missing_prerequisites
 from university_local.lessons.service import get_lesson, list_course_lessons
 from university_local.modules.service import list_modules
 from university_local.progress.service import course_progress, lesson_state, record
-from university_local.tenancy.apps import embed_hosts, time_zone
+from university_local.quizzes.service import list_quizzes
+from university_local.tenancy.apps import embed_hosts
 from university_local.web import service
-from university_local.web.service import SignedIn, Throttled, WrongSecret
-from university_local.web.templating import LANGUAGES, gettext, negotiate, render, when
-
-HTML = "text/html; charset=utf-8"
-STATIC = Path(__file__).resolve().parent / "static"
-SESSION_COOKIE = "ul_session"
-DEVICE_COOKIE = "ul_device"
-LANGUAGE_COOKIE = "ul_lang"
-ORG_COOKIE = "ul_org"  # the organisation this device last signed in to: its sign-in page comes first
-YEAR = 365 * 24 * 3600
-# Pages are the learner's own: never cached by a shared proxy or the browser's back button after sign-out.
-PAGE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
-                "X-Frame-Options": "SAMEORIGIN"}
-
-
-def error_page(req: Request | None, err: ApiError) -> Reply:
-    """An error as a readable page (a redirect for the 303s the handlers raise to move on)."""
-    if err.status in (302, 303):
-        return Reply("", err.status, err.headers, HTML)
-    language = _language(req) if req else "en"
-    detail = err.errors[0].get("detail", "") if err.errors else ""
-    title = {404: gettext(language, "Not found"), 403: gettext(language, "Not allowed")}.get(
-        err.status, gettext(language, "Something went wrong"))
-    body = render(language, "error.html", **_base(req, language, None), title=title, detail=detail, status=err.status)
-    return Reply(body, err.status, PAGE_HEADERS, HTML)
-
+from university_local.web.pages import (
+    HTML,
+    LANGUAGE_COOKIE,
+    ORG_COOKIE,
+    SESSION_COOKIE,
+    STATIC,
+    YEAR,
+    Visit,
+    cookie,
+    error_page,
+    local_target,
+    posted,
+    visit,
+)
+from university_local.web.service import Throttled, WrongSecret
+from university_local.web.templating import LANGUAGES, gettext
 
 pages = Router("learner pages", on_error=error_page)
 
 
-# -- the page's frame -------------------------------------------------------------------------------------
-
-
-@dataclass
-class Visit:
-    """One page view: the language, the device, the learner if signed in, and cookies to set."""
-
-    req: Request
-    language: str
-    device_id: str
-    learner: SignedIn | None
-    cookies: list[str]
-
-    @property
-    def db(self) -> Db:
-        assert self.learner is not None
-        return self.req.site.scoped(self.learner.scope)
-
-    @property
-    def csrf(self) -> str:
-        return service.csrf_token(self.req.site, self.device_id, self.learner.token_hash if self.learner else None)
-
-    def page(self, template: str, status: int = 200, **context: Any) -> Reply:
-        body = render(self.language, template, **_base(self.req, self.language, self), **context)
-        return Reply(body, status, PAGE_HEADERS, HTML, tuple(self.cookies))
-
-    def redirect(self, to: str, *cookies: str) -> Reply:
-        return Reply("", 303, {"Location": to, **PAGE_HEADERS}, HTML, (*self.cookies, *cookies))
-
-    def zone(self) -> Any:
-        assert self.learner is not None
-        return time_zone(self.req.site, self.learner.tenant.app_id)
-
-    def when(self, stamp: str | None, *, with_time: bool = True) -> str:
-        return when(stamp, self.language, self.zone(), with_time=with_time)
-
-
-def _cookie(name: str, value: str, max_age: int | None = None) -> str:
-    age = f"; Max-Age={max_age}" if max_age is not None else ""
-    return f"{name}={value}; Path=/; HttpOnly; SameSite=Lax{age}"
-
-
-def _language(req: Request) -> str:
-    return negotiate(req.cookie(LANGUAGE_COOKIE), req.header("Accept-Language"))
-
-
-def visit(req: Request, *, signed_in: bool = True) -> Visit:
-    """The page view's frame; with `signed_in`, a visitor without a live session is sent to sign in."""
-    cookies: list[str] = []
-    device_id = req.cookie(DEVICE_COOKIE) or ""
-    if not (8 <= len(device_id) <= 64 and device_id.replace("-", "").replace("_", "").isalnum()):
-        device_id = secrets.token_urlsafe(16)
-        cookies.append(_cookie(DEVICE_COOKIE, device_id, YEAR))
-    idle = timedelta(minutes=req.config.web_idle_minutes)
-    token = req.cookie(SESSION_COOKIE)
-    learner = service.session(req.site, token, idle)
-    if token and learner is None:
-        cookies.append(_cookie(SESSION_COOKIE, "", 0))
-    if signed_in and learner is None:
-        target = "/signin" + ("?" + urlencode({"ended": "1"}) if token else "")
-        raise ApiError(303, "see_other", "Sign in first.", headers={"Location": target, **_cookie_headers(cookies)})
-    return Visit(req, _language(req), device_id, learner, cookies)
-
-
-def _cookie_headers(cookies: list[str]) -> dict[str, str]:
-    # A redirect raised as an error can carry one Set-Cookie header: the device's or the ended session's.
-    return {"Set-Cookie": cookies[-1]} if cookies else {}
-
-
-def _base(req: Request | None, language: str, v: Visit | None) -> dict[str, Any]:
-    return {
-        "learner": v.learner if v else None,
-        "csrf": v.csrf if v else "",
-        "path": _here(req),
-        "static": static_url,
-        "languages": LANGUAGES,
-    }
-
-
-def _here(req: Request | None) -> str:
-    """This page's path and query: where the language switch comes back to."""
-    if req is None:
-        return "/"
-    query = str(req.environ.get("QUERY_STRING", ""))
-    return req.path + ("?" + query if query else "")
-
-
-def posted(req: Request, *, signed_in: bool = True) -> tuple[Visit, dict[str, str]]:
-    """A form post's frame and fields, once its CSRF token is checked."""
-    v = visit(req, signed_in=signed_in)
-    form = req.form()
-    if not secrets.compare_digest(form.get("csrf", ""), v.csrf):
-        raise ApiError(403, "csrf", gettext(v.language, "This form has expired. Go back, reload the page and "
-                                                        "try again."))
-    return v, form
-
-
-def _local(target: str | None, default: str = "/") -> str:
-    """A redirect target from a form or query, kept on this site."""
-    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        return default
-    return target
-
-
 # -- static files ---------------------------------------------------------------------------------------------
-
-
-@cache
-def _fingerprint(name: str) -> str:
-    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:10]
-
-
-def static_url(name: str) -> str:
-    return f"/static/{name}?v={_fingerprint(name)}"
 
 
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -261,7 +133,8 @@ def signin(req: Request) -> Reply:
                             error=gettext(v.language, "That name and PIN do not match. Try again."))
     if v.learner is not None:
         service.sign_out(req.site, v.learner.token_hash)
-    return v.redirect(_local(form.get("next")), _cookie(SESSION_COOKIE, token), _cookie(ORG_COOKIE, org["id"], YEAR))
+    return v.redirect(local_target(form.get("next")), cookie(SESSION_COOKIE, token),
+                      cookie(ORG_COOKIE, org["id"], YEAR))
 
 
 @pages.post("/signout", summary="Sign out", access="public", returns=raw(HTML))
@@ -269,17 +142,17 @@ def signout(req: Request) -> Reply:
     v, _ = posted(req, signed_in=False)
     if v.learner is not None:
         service.sign_out(req.site, v.learner.token_hash)
-    return v.redirect("/signin", _cookie(SESSION_COOKIE, "", 0))
+    return v.redirect("/signin", cookie(SESSION_COOKIE, "", 0))
 
 
 @pages.get("/language", summary="Choose the pages' language", access="public", returns=raw(HTML))
 def choose_language(req: Request) -> Reply:
     v = visit(req, signed_in=False)
     chosen = (req.query_values("lang") or [""])[0]
-    back = _local((req.query_values("next") or ["/"])[0])
+    back = local_target((req.query_values("next") or ["/"])[0])
     if chosen not in LANGUAGES:
         return v.redirect(back)
-    return v.redirect(back, _cookie(LANGUAGE_COOKIE, chosen, YEAR))
+    return v.redirect(back, cookie(LANGUAGE_COOKIE, chosen, YEAR))
 
 
 # -- home and courses ---------------------------------------------------------------------------------------------
@@ -443,6 +316,10 @@ def lesson_page(req: Request, lesson_id: str) -> Reply:
     progress = course_progress(db, course["id"], user) if enrollment is not None else None
     record_row = lesson_state(db, lesson_id, user)
     content = loads(lesson["content"])
+    quiz_id = content.get("quiz_id")
+    if lesson["content_type"] == "quiz" and not quiz_id:  # a quiz placed on the lesson by its lesson_id
+        found, _ = list_quizzes(db, Page(1, 1), lesson_id=lesson_id, course_id=None)
+        quiz_id = found[0]["id"] if found else None
     embed_allowed = True
     if lesson["content_type"] == "embed":
         host = (urlsplit(content.get("embed_url", "")).hostname or "").lower()
@@ -452,7 +329,7 @@ def lesson_page(req: Request, lesson_id: str) -> Reply:
         html=sanitize_html(content.get("html", "")) if lesson["content_type"] == "text" else "",
         enrolled=enrollment is not None, progress=progress,
         completed=bool(record_row and record_row["completed_at"]), position=record_row["position"] if record_row else 0,
-        by_hand=lesson["content_type"] in BY_HAND, embed_allowed=embed_allowed,
+        by_hand=lesson["content_type"] in BY_HAND, embed_allowed=embed_allowed, quiz_id=quiz_id,
         around=_neighbours(list_course_lessons(db, course["id"]), lesson_id), op=service.new_operation_id())
 
 
@@ -464,7 +341,7 @@ def complete_page(req: Request, lesson_id: str) -> Reply:
     with db.transaction():
         if service.first_use(db, form.get("op", ""), v.learner.user_id):
             record(db, lesson_id, v.learner.user_id, position=None, time_spent_seconds=None, complete=True)
-    target = _local(form.get("next"), f"/lessons/{quote(lesson_id)}")
+    target = local_target(form.get("next"), f"/lessons/{quote(lesson_id)}")
     return v.redirect(target)
 
 

@@ -21,6 +21,12 @@
 
   function encode(fields) {
     var parts = [];
+    if (fields instanceof Array) {  /* [[name, value], ...]: a form with repeated names */
+      for (var i = 0; i < fields.length; i++) {
+        parts.push(encodeURIComponent(fields[i][0]) + "=" + encodeURIComponent(fields[i][1]));
+      }
+      return parts.join("&");
+    }
     for (var name in fields) {
       if (Object.prototype.hasOwnProperty.call(fields, name)) {
         parts.push(encodeURIComponent(name) + "=" + encodeURIComponent(fields[name]));
@@ -39,6 +45,7 @@
     var xhr = new XMLHttpRequest();
     xhr.open("POST", url, true);
     xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
+    xhr.setRequestHeader("X-Requested-With", "page-script");
     xhr.timeout = 15000;
     xhr.onload = function () { done(xhr.status); };
     xhr.onerror = xhr.ontimeout = function () { done(0); };
@@ -55,8 +62,12 @@
 
   /* Send now; if the server cannot be reached, keep it (with its operation id) and send it later. */
   function send(url, fields) {
-    fields.csrf = csrf;
-    fields.op = fields.op || opId();
+    if (fields instanceof Array) {
+      fields = fields.concat([["csrf", csrf], ["op", opId()]]);
+    } else {
+      fields.csrf = csrf;
+      fields.op = fields.op || opId();
+    }
     post(url, fields, function (status) {
       if (status >= 200 && status < 400) {
         say(text("saved"), "");
@@ -78,7 +89,6 @@
     if (flushing || !items.length) { return; }
     flushing = true;
     var item = items[0];
-    item.fields.csrf = csrf || item.fields.csrf;
     post(item.url, item.fields, function (status) {
       flushing = false;
       if (status === 0) { say(text("kept"), "warn"); return; }
@@ -93,6 +103,51 @@
   window.addEventListener("online", flush);
   setInterval(flush, 20000);
   flush();
+
+  /* A quiz question: every change is saved at once (and kept on the device if the server cannot
+     be reached); the timer counts down to the server's deadline. */
+  var question = document.querySelector("form[data-autosave]");
+  if (question) {
+    var state = question.querySelector(".saved-state");
+    var pairs = function () {
+      var out = [];
+      var fields = question.elements;
+      for (var i = 0; i < fields.length; i++) {
+        var f = fields[i];
+        if (!f.name || f.name === "csrf" || f.name === "go" || f.type === "submit") { continue; }
+        if ((f.type === "radio" || f.type === "checkbox") && !f.checked) { continue; }
+        out.push([f.name, f.value]);
+      }
+      return out;
+    };
+    var pendingSave = null;
+    var saveNow = function () {
+      pendingSave = null;
+      send(question.getAttribute("action"), pairs());
+      if (state) { state.textContent = ""; }
+    };
+    question.addEventListener("change", saveNow);
+    question.addEventListener("input", function () {
+      if (pendingSave) { clearTimeout(pendingSave); }
+      pendingSave = setTimeout(saveNow, 1500);
+    });
+  }
+  var timer = document.querySelector(".timer[data-seconds]");
+  if (timer) {
+    var ends = Date.now() + 1000 * parseInt(timer.getAttribute("data-seconds"), 10);
+    var label = timer.getAttribute("data-label") || "";
+    var tick = function () {
+      var left = Math.max(0, Math.round((ends - Date.now()) / 1000));
+      var seconds = left % 60;
+      timer.textContent = label + " " + Math.floor(left / 60) + ":" + (seconds < 10 ? "0" : "") + seconds;
+      if (left === 0 && question) {
+        window.location.href = question.getAttribute("action").replace(/\/questions\/\d+$/, "/review");
+        return;
+      }
+      setTimeout(tick, 1000);
+    };
+    tick();
+  }
 
   /* The join card's print button. */
   var printButton = document.querySelector("[data-print]");
