@@ -339,3 +339,13 @@ def test_the_join_card_shows_the_learner_url_as_a_qr_code(browser: Any, web_serv
     check_accessible(page)
     page.screenshot(path=str(SCREENSHOTS / "join-laptop.png"), full_page=True)
     page.context.close()
+
+
+def test_plural_messages_have_every_spanish_form() -> None:
+    from babel.messages.pofile import read_po
+
+    web = Path(__file__).resolve().parent.parent / "university_local" / "web"
+    with open(web / "locale" / "es" / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f)
+    plurals = [m for m in catalog if m.id and isinstance(m.id, tuple)]
+    assert plurals and all(all(m.string) for m in plurals)

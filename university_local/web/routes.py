@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from university_local.certificates.service import list_certificates
 from university_local.core.clock import now_iso
 from university_local.core.db import Db, Row, loads
 from university_local.core.errors import ApiError
@@ -26,7 +27,7 @@ from university_local.enrollments.service import enroll, find_enrollment, list_e
 from university_local.learning_paths.service import missing_prerequisites
 from university_local.lessons.service import get_lesson, list_course_lessons
 from university_local.modules.service import list_modules
-from university_local.progress.service import course_progress, lesson_state, record
+from university_local.progress.service import ModuleProgress, course_progress, lesson_state, record
 from university_local.quizzes.service import list_quizzes
 from university_local.tenancy.apps import embed_hosts
 from university_local.web import service
@@ -396,3 +397,52 @@ def join_card(req: Request) -> Reply:
         v.language, "QR code of %(url)s", url=url)), orgs=[o["name"] for o in orgs], wifi=wifi,
         ssid=config.wifi_ssid, password=config.wifi_password,
         mdns=f"http://{config.mdns_name}.local:{port}/" if config.mdns else None)
+
+
+# -- my progress and my certificates ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseReport:
+    card: CourseCard
+    modules: list[ModuleProgress]
+    minutes: int
+
+
+@pages.get("/my/progress", summary="The learner's progress, per course and module", access="public",
+           returns=raw(HTML))
+def my_progress(req: Request) -> Reply:
+    v = visit(req)
+    assert v.learner is not None
+    db = v.db
+    reports = []
+    for card in _my_courses(db, v.learner.user_id):
+        progress = course_progress(db, card.id, v.learner.user_id)
+        reports.append(CourseReport(card, progress.modules, progress.total_time_spent_minutes))
+    return v.page("progress.html", reports=reports)
+
+
+@dataclass(frozen=True)
+class CertificateCard:
+    id: str
+    number: str
+    course_name: str
+    issued: str
+    valid: bool
+    pdf_url: str
+    verification_url: str
+    qr: str
+
+
+@pages.get("/my/certificates", summary="The learner's certificates", access="public", returns=raw(HTML))
+def my_certificates(req: Request) -> Reply:
+    v = visit(req)
+    assert v.learner is not None
+    rows, _ = list_certificates(v.db, Page(1, 100), user_id=v.learner.user_id, course_id=None, status=None)
+    cards = [CertificateCard(
+        row["id"], row["certificate_number"], row["course_name"], v.when(row["issued_at"], with_time=False),
+        row["status"] == "valid", f"/certificates/{quote(row['id'])}/pdf/{quote(row['pdf_token'])}",
+        row["verification_url"],
+        qr_svg(row["verification_url"], title=gettext(v.language, "QR code of %(url)s", url=row["verification_url"])))
+        for row in rows]
+    return v.page("certificates.html", certificates=cards)
