@@ -347,6 +347,13 @@ def upvote(db: Db, discussion_id: str, reply_id: str | None, user_id: str) -> Ro
     return row
 
 
+def upvoted_by(db: Db, discussion_id: str, user_id: str) -> set[str]:
+    """The ids of the discussion and of its replies that this user has upvoted."""
+    return {row["target_id"] for row in db.all(
+        "SELECT target_id FROM discussion_upvotes WHERE app_id = :app AND env = :env "
+        "AND discussion_id = :discussion AND user_id = :user", {"discussion": discussion_id, "user": user_id})}
+
+
 def withdraw_upvote(db: Db, discussion_id: str, reply_id: str | None, user_id: str) -> None:
     """Take an upvote back; withdrawing one that is not there changes nothing."""
     with db.transaction():
