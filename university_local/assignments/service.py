@@ -211,6 +211,15 @@ def check_can_submit(db: Db, assignment: Row, user_id: str, now: str) -> bool:
     return late
 
 
+def _acting_for(db: Db, fields: dict[str, str]) -> str:
+    """The learner a submission is for: the form's user_id, or the signed-in learner themselves."""
+    if db.scope.user_id is not None and not fields.get("user_id"):
+        return db.scope.user_id
+    acting = db.scope.acting_for(_user_id(fields))
+    assert acting is not None
+    return acting
+
+
 def _user_id(fields: dict[str, str]) -> str:
     user_id = fields.get("user_id", "")
     if not user_id:
@@ -222,14 +231,17 @@ def _user_id(fields: dict[str, str]) -> str:
     return user_id
 
 
-def submit(db: Db, assignment_id: str, environ: dict[str, Any], *, data_dir: Path, drain_limit: int) -> Row:
-    """Receive a learner's work (multipart/form-data: user_id, file, notes) as a new attempt."""
+def submit(db: Db, assignment_id: str, environ: dict[str, Any], *, data_dir: Path, drain_limit: int,
+           idempotency_key: str | None = None) -> Row:
+    """Receive a learner's work (multipart/form-data: user_id, file, notes) as a new attempt; an
+    upload sent again with the same `idempotency_key` returns the submission it made the first time.
+    A signed-in learner submits as themselves only."""
     received_at = now_iso()
     assignment = get_assignment(db, assignment_id)
 
     def before_file(fields: dict[str, str]) -> None:  # fail before the file streams when we can
         if "user_id" in fields:
-            check_can_submit(db, assignment, _user_id(fields), received_at)
+            check_can_submit(db, assignment, _acting_for(db, fields), received_at)
 
     max_file_bytes = assignment["max_file_size_mb"] * uploads.MIB
     spec = uploads.FormSpec(
@@ -242,7 +254,7 @@ def submit(db: Db, assignment_id: str, environ: dict[str, Any], *, data_dir: Pat
     )
     form = uploads.read_form(environ, data_dir, spec)
     try:
-        user_id = _user_id(form.fields)
+        user_id = _acting_for(db, form.fields)
         notes = form.fields.get("notes")
         if notes is not None and len(notes) > NOTES_MAX_CHARS:
             raise ApiError(422, "validation_error", f"notes: at most {NOTES_MAX_CHARS} characters.",
@@ -253,6 +265,12 @@ def submit(db: Db, assignment_id: str, environ: dict[str, Any], *, data_dir: Pat
         received = form.file
         submission_id = new_id("submission")
         with db.transaction():
+            if idempotency_key is not None:
+                earlier = db.scalar("SELECT id FROM submissions WHERE app_id = :app AND env = :env AND assignment_id "
+                                    "= :assignment AND user_id = :user AND idempotency_key = :key",
+                                    {"assignment": assignment_id, "user": user_id, "key": idempotency_key})
+                if earlier is not None:
+                    return get_submission(db, earlier)
             assignment = get_assignment(db, assignment_id)
             late = check_can_submit(db, assignment, user_id, received_at)
             attempt = db.scalar("SELECT COALESCE(MAX(attempt), 0) + 1 FROM submissions WHERE app_id = :app "
@@ -268,7 +286,7 @@ def submit(db: Db, assignment_id: str, environ: dict[str, Any], *, data_dir: Pat
                 "file_size": received.size, "file_sha256": received.sha256,
                 "late": int(late), "late_penalty_percent": penalty, "submitted_at": received_at,
                 "scores": None, "total_score": None, "final_score": None, "feedback": None, "graded_at": None,
-                "updated_at": received_at,
+                "updated_at": received_at, "idempotency_key": idempotency_key,
             })
             emit(db, "assignment.submitted", "submission", submission_id, {
                 "assignment_id": assignment_id, "submission_id": submission_id, "user_id": user_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from university_local.assignments.service import list_assignments
 from university_local.certificates.service import list_certificates
 from university_local.core.clock import now_iso
 from university_local.core.db import Db, Row, loads
@@ -321,6 +322,10 @@ def lesson_page(req: Request, lesson_id: str) -> Reply:
     if lesson["content_type"] == "quiz" and not quiz_id:  # a quiz placed on the lesson by its lesson_id
         found, _ = list_quizzes(db, Page(1, 1), lesson_id=lesson_id, course_id=None)
         quiz_id = found[0]["id"] if found else None
+    assignment_id = content.get("assignment_id")
+    if lesson["content_type"] == "assignment" and not assignment_id:  # placed on the lesson by its lesson_id
+        placed, _ = list_assignments(db, Page(1, 1), lesson_id=lesson_id, course_id=None)
+        assignment_id = placed[0]["id"] if placed else None
     embed_allowed = True
     if lesson["content_type"] == "embed":
         host = (urlsplit(content.get("embed_url", "")).hostname or "").lower()
@@ -329,8 +334,10 @@ def lesson_page(req: Request, lesson_id: str) -> Reply:
         "lesson.html", course=course, lesson=lesson, module=module, content=content,
         html=sanitize_html(content.get("html", "")) if lesson["content_type"] == "text" else "",
         enrolled=enrollment is not None, progress=progress,
-        completed=bool(record_row and record_row["completed_at"]), position=record_row["position"] if record_row else 0,
+        completed=bool(record_row and record_row["completed_at"]),
+        position=record_row["position"] if record_row else 0,
         by_hand=lesson["content_type"] in BY_HAND, embed_allowed=embed_allowed, quiz_id=quiz_id,
+        assignment_id=assignment_id,
         around=_neighbours(list_course_lessons(db, course["id"]), lesson_id), op=service.new_operation_id())
 
 

@@ -149,6 +149,51 @@
     tick();
   }
 
+  /* An assignment upload: the type and size are checked before sending, a bar shows progress, and
+     a dropped connection is retried with the same file and the same operation id (one submission). */
+  var upload = document.querySelector("form.upload");
+  if (upload && window.FormData) {
+    var status = upload.querySelector(".upload-state");
+    var bar = upload.querySelector("progress");
+    var note = function (key, extra) { status.textContent = status.getAttribute("data-" + key) + (extra || ""); };
+    upload.addEventListener("submit", function (event) {
+      var input = upload.querySelector("input[type=file]");
+      var file = input.files && input.files[0];
+      if (!file) { return; }
+      var types = upload.getAttribute("data-types").split(",");
+      var name = file.name.toLowerCase();
+      var fits = false;
+      for (var t = 0; t < types.length; t++) {
+        if (name.slice(-types[t].length) === types[t]) { fits = true; }
+      }
+      if (!fits) { event.preventDefault(); note("wrong-type"); return; }
+      if (file.size > parseInt(upload.getAttribute("data-max-bytes"), 10)) { event.preventDefault(); note("too-big"); return; }
+      event.preventDefault();
+      var data = new FormData(upload);
+      var tries = 0;
+      var go = function () {
+        tries += 1;
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", upload.getAttribute("action"), true);
+        bar.hidden = false;
+        xhr.upload.onprogress = function (e) { if (e.lengthComputable) { bar.value = Math.round(100 * e.loaded / e.total); } };
+        xhr.onload = function () {
+          if (xhr.status >= 200 && xhr.status < 400) { window.location.href = xhr.responseURL || window.location.href; return; }
+          var doc = document.createElement("div");
+          doc.innerHTML = xhr.responseText;
+          var detail = doc.querySelector("main p");
+          note("failed", " " + (detail ? detail.textContent : xhr.status));
+        };
+        xhr.onerror = xhr.ontimeout = function () {
+          if (tries < 20) { note("retrying"); setTimeout(go, Math.min(30000, 1000 * tries)); } else { note("failed"); }
+        };
+        note("sending");
+        xhr.send(data);
+      };
+      go();
+    });
+  }
+
   /* The join card's print button. */
   var printButton = document.querySelector("[data-print]");
   if (printButton) {
