@@ -9,9 +9,11 @@ server holds up under a classroom browsing and saving progress.
    one script is deferred and small) in headless Chromium with the CPU throttled 6x and the
    network shaped to 500 kbit/s with 300 ms latency (DevTools `Emulation.setCPUThrottlingRate`,
    `Network.emulateNetworkConditions`), with a cold cache.
-3. `--learners` signed-in learners at once (one connection each, wrk): each request is a random
-   learner opening their home, course or lesson page, or saving a lesson position (one in
-   four), beside the health endpoint in the same run.
+3. `--learners` signed-in learners at once, two ways. Flat out (wrk, one connection each, no pause):
+   each request is a random learner opening their home, course or lesson page, or saving a lesson
+   position (one in four), beside the health endpoint in the same run: the server's ceiling. And
+   paced as a classroom is: each learner opens a page, reads for a random 0-`--think` x 2 seconds,
+   and opens the next (an open loop in asyncio), timing every page load.
 Targets (issue 23): each page under 60 KB before gzip, JavaScript under 25 KB, ready under 2.5 s
 throttled, p99 under 100 ms for page loads with 200 learners on the 2-core machine.
 """
@@ -141,10 +143,36 @@ def load_script(base: str, sessions: list[dict[str, str]], pages: list[str], les
     return path
 
 
+async def _paced(base: str, sessions: list[dict[str, str]], pages: list[str], seconds: float,
+                 think: float) -> list[float]:
+    import asyncio
+    import random
+    import time
+
+    timings: list[float] = []
+    limits = httpx.Limits(max_connections=len(sessions) + 10)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        end = time.monotonic() + seconds
+
+        async def learner(s: dict[str, str]) -> None:
+            cookies = {"ul_session": s["ul_session"], "ul_device": s["ul_device"]}
+            await asyncio.sleep(random.uniform(0, think))
+            while time.monotonic() < end:
+                began = time.monotonic()
+                answer = await client.get(random.choice(pages), cookies=cookies)
+                assert answer.status_code == 200, answer.status_code
+                timings.append(1000 * (time.monotonic() - began))
+                await asyncio.sleep(random.uniform(0, 2 * think))
+
+        await asyncio.gather(*(learner(s) for s in sessions))
+    return sorted(timings)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--think", type=float, default=2.0, help="mean seconds a paced learner reads a page")
     args = parser.parse_args()
     with running_server(extra_env={"UNIVERSITY_LOCAL_WEB_ENV": "test"}) as server:
         seeded = seed(server, args.learners)
@@ -168,6 +196,9 @@ def main() -> None:
         health = wrk("GET /health", server.base + "/health", {}, args.learners, args.seconds)
         mixed = wrk(f"{args.learners} learners: pages + 1/4 position saves", server.base + "/", {}, args.learners,
                     args.seconds, script=script)
+        import asyncio
+
+        paced = asyncio.run(_paced(server.base, sessions, list(pages.values())[:3], 2 * args.seconds, args.think))
     print(f"{'page':<16} {'bytes':>8} {'gzip':>8} {'of it JS':>9}   (HTML + CSS + JS; no fonts)")
     for label, total, packed, script_bytes in sizes:
         print(f"{label:<16} {total:>8} {packed:>8} {script_bytes:>9}")
@@ -176,6 +207,10 @@ def main() -> None:
         print(f"{label:<16} {paint:>15.0f} {ready:>9.0f}")
     print()
     print_table([health, mixed], health)
+    rate = len(paced) / (2 * args.seconds)
+    print(f"\npaced: {args.learners} learners, a page every 0-{2 * args.think:.0f} s each: {rate:.0f} pages/s, "
+          f"p50 {paced[len(paced) // 2]:.1f} ms, p99 {paced[int(len(paced) * 0.99)]:.1f} ms, "
+          f"max {paced[-1]:.1f} ms ({len(paced)} page loads)")
 
 
 if __name__ == "__main__":
