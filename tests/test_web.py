@@ -105,15 +105,22 @@ def sign_in(page: Any, base: str, school: School, name: str = "Amani Njoroge", p
 
 
 def check_accessible(page: Any) -> None:
-    """axe-core runs as a script in the page: with scripts off it cannot, and the markup is the same."""
+    """axe-core at the page's size and again at 320x640, where nothing may need scrolling sideways
+    (WCAG 1.4.10). axe runs as a script in the page: with scripts off it cannot, and the markup is
+    the same."""
     from axe_playwright_python.sync_playwright import Axe
 
     if not page.context.js:
         return
-
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], [(v["id"], v["help"], [n["html"] for n in v["nodes"]][:3]) for v in serious]
+    size = page.viewport_size
+    for viewport in (None, {"width": 320, "height": 640}):
+        if viewport:
+            page.set_viewport_size(viewport)
+            assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
+        results = Axe().run(page)
+        serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert serious == [], [(v["id"], v["help"], [n["html"] for n in v["nodes"]][:3]) for v in serious]
+    page.set_viewport_size(size)
 
 
 def check_reflows(page: Any) -> None:
