@@ -71,6 +71,22 @@ def _seconds_left(attempt: Any) -> int | None:
     return max(0, int((deadline - utcnow()).total_seconds()))
 
 
+@dataclass(frozen=True)
+class OpenAttempt:
+    attempt: Any
+    quiz: Any
+    steps: list[Step]
+
+
+def _open(v: Visit, attempt_id: str) -> OpenAttempt | Reply:
+    """The learner's attempt still in progress with its questions, or the redirect to its result."""
+    attempt = get_attempt(v.db, attempt_id, _user(v))
+    if attempt["status"] != "in_progress":
+        return v.redirect(f"/attempts/{quote(attempt_id)}")
+    quiz = get_quiz(v.db, attempt["quiz_id"])
+    return OpenAttempt(attempt, quiz, _steps(attempt, quiz))
+
+
 @quiz_pages.get("/quizzes/<quiz_id>", summary="A quiz: its rules, the learner's attempts, start", access="public",
                 returns=raw(HTML))
 def quiz_page(req: Request, quiz_id: str) -> Reply:
@@ -97,12 +113,10 @@ def start_page(req: Request, quiz_id: str) -> Reply:
                 access="public", returns=raw(HTML))
 def question_page(req: Request, attempt_id: str, number: int) -> Reply:
     v = visit(req)
-    db = v.db
-    attempt = get_attempt(db, attempt_id, _user(v))
-    if attempt["status"] != "in_progress":
-        return v.redirect(f"/attempts/{quote(attempt_id)}")
-    quiz = get_quiz(db, attempt["quiz_id"])
-    steps = _steps(attempt, quiz)
+    found = _open(v, attempt_id)
+    if isinstance(found, Reply):
+        return found
+    attempt, quiz, steps = found.attempt, found.quiz, found.steps
     if not 1 <= number <= len(steps):
         raise ApiError(404, "not_found", gettext(v.language, "Not found"))
     return v.page("question.html", quiz=quiz, attempt=attempt, step=steps[number - 1], total=len(steps),
@@ -135,11 +149,10 @@ def save_page(req: Request, attempt_id: str, number: int) -> Reply:
     v, form = posted(req)
     db = v.db
     user = _user(v)
-    attempt = get_attempt(db, attempt_id, user)
-    if attempt["status"] != "in_progress":
-        return v.redirect(f"/attempts/{quote(attempt_id)}")
-    quiz = get_quiz(db, attempt["quiz_id"])
-    steps = _steps(attempt, quiz)
+    found = _open(v, attempt_id)
+    if isinstance(found, Reply):
+        return found
+    attempt, quiz, steps = found.attempt, found.quiz, found.steps
     if not 1 <= number <= len(steps):
         raise ApiError(404, "not_found", gettext(v.language, "Not found"))
     step = steps[number - 1]
@@ -168,12 +181,10 @@ def save_page(req: Request, attempt_id: str, number: int) -> Reply:
                 returns=raw(HTML))
 def review_page(req: Request, attempt_id: str) -> Reply:
     v = visit(req)
-    db = v.db
-    attempt = get_attempt(db, attempt_id, _user(v))
-    if attempt["status"] != "in_progress":
-        return v.redirect(f"/attempts/{quote(attempt_id)}")
-    quiz = get_quiz(db, attempt["quiz_id"])
-    steps = _steps(attempt, quiz)
+    found = _open(v, attempt_id)
+    if isinstance(found, Reply):
+        return found
+    attempt, quiz, steps = found.attempt, found.quiz, found.steps
     seconds = _seconds_left(attempt)
     return v.page("review.html", quiz=quiz, attempt=attempt, steps=steps,
                   unanswered=[s for s in steps if s.saved is None], seconds_left=seconds,
