@@ -59,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate the database and serve the API")
     serve.add_argument("--host", help="address to bind (default 0.0.0.0: the whole LAN)")
     serve.add_argument("--port", type=int, help="port (default 8080)")
-    serve.add_argument("--threads", type=int, help="worker threads (default 16; more for many slow uploads at once)")
+    serve.add_argument("--threads", type=int, help="threads taking requests (default 16; slow uploads wait on others)")
     serve.add_argument("--rate-limits", help="'off', or class=N,... requests per minute per key")
     serve.add_argument("--demo", action="store_true", help="load the demo organisation and print its keys first")
     serve.add_argument("--no-mdns", action="store_true",

@@ -9,7 +9,10 @@ Browsers keep connections open between requests. uWSGI's own HTTP router (a C ev
 process of its own) holds those idle connections, so that a worker thread is only busy while a
 request is being answered: a classroom of browsers with open connections never leaves a new
 request waiting for a free thread. (Serving HTTP from the worker threads directly is a little
-faster, but each idle keep-alive connection then occupies a thread for seconds.)
+faster, but each idle keep-alive connection then occupies a thread for seconds.) The router
+streams request bodies to the worker as they arrive (it cannot buffer them), so the worker also
+keeps parked threads, and a request with a large body hands its place to one while the body
+arrives (core/bodies.py): slow uploads hold none of the threads that take requests.
 
 SIGINT and SIGTERM stop accepting connections and let requests already under way finish (up to
 `SHUTDOWN_TIMEOUT` seconds) before the process exits.
@@ -31,7 +34,8 @@ MAX_HEADER_BYTES = 32768
 
 
 def uwsgi_args(config: Config) -> list[str]:
-    """uWSGI's arguments for `config`: the HTTP router, and one worker process with `config.threads` threads."""
+    """uWSGI's arguments for `config`: the HTTP router, and one worker process with `config.threads`
+    threads taking requests and `config.body_threads` more for requests whose bodies are arriving."""
     worker = worker_socket(config)
     return [
         "--http", f"{config.host}:{config.port}", "--http-keepalive", "--http-timeout", str(IDLE_TIMEOUT),
@@ -44,7 +48,8 @@ def uwsgi_args(config: Config) -> list[str]:
         # the router's first packet to the worker would be refused.
         "--http-buffer-size", str(ROUTER_BUFFER_BYTES),
         "--module", "university_local.wsgi:application",
-        "--master", "--processes", "1", "--threads", str(config.threads), "--enable-threads",
+        # `threads` take requests; `body_threads` more stay parked for large bodies (core/bodies.py).
+        "--master", "--processes", "1", "--threads", str(config.threads + config.body_threads), "--enable-threads",
         "--lazy-apps", "--single-interpreter", "--need-app",
         "--listen", str(_listen_backlog()),
         "--buffer-size", str(MAX_HEADER_BYTES),

@@ -18,12 +18,13 @@ class Config:
     data_dir: Path = DEFAULT_DATA_DIR
     host: str = "0.0.0.0"
     port: int = DEFAULT_PORT
-    # Requests in the app at once. Under load every thread is one more to wake around the GIL,
-    # but also one more update in flight to share the writer process's next flush, which limits
-    # progress writes where the CPU outpaces the disk (bench/README.md, "Progress writes"). A
-    # request whose body trickles in holds its thread until it is complete, so a site expecting
-    # more than a dozen slow uploads at once sets more.
+    # Threads taking requests. Under load every thread is one more to wake around the GIL, but
+    # also one more update in flight to share the writer process's next flush, which limits
+    # progress writes where the CPU outpaces the disk (bench/README.md, "Progress writes").
     threads: int = 16
+    # Parked threads beside those: a request whose large body is arriving hands its place to one
+    # (core/bodies.py), so up to this many slow uploads at once hold none of `threads`.
+    body_threads: int = 64
     max_body_bytes: int = 1024 * 1024
     # Requests per minute per API key and endpoint class; None switches limits off.
     rate_limits: dict[str, int] | None = field(default_factory=lambda: parse_limits(""))
@@ -60,6 +61,7 @@ class Config:
             "UNIVERSITY_LOCAL_HOST": self.host,
             "UNIVERSITY_LOCAL_PORT": str(self.port),
             "UNIVERSITY_LOCAL_THREADS": str(self.threads),
+            "UNIVERSITY_LOCAL_BODY_THREADS": str(self.body_threads),
             "UNIVERSITY_LOCAL_MAX_BODY_BYTES": str(self.max_body_bytes),
             "UNIVERSITY_LOCAL_RATE_LIMITS": limits,
             "UNIVERSITY_LOCAL_JOBS": "on" if self.jobs else "off",
@@ -90,6 +92,8 @@ class Config:
             config.port = int(value)
         if value := env.get("UNIVERSITY_LOCAL_THREADS"):
             config.threads = int(value)
+        if value := env.get("UNIVERSITY_LOCAL_BODY_THREADS"):
+            config.body_threads = int(value)
         if value := env.get("UNIVERSITY_LOCAL_MAX_BODY_BYTES"):
             config.max_body_bytes = int(value)
         if "UNIVERSITY_LOCAL_RATE_LIMITS" in env:
