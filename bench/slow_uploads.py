@@ -6,9 +6,9 @@ Seeds a published course with a video lesson, an assignment on it that takes .jp
 `--learners` enrolled learners. Then `--uploads` learners submit a photo each at once, every one
 over its own connection at `--rate` bytes a second (640 KB to 1 MB each, so that all are still
 arriving when the measuring ends). Meanwhile wrk runs `GET /health`, a signed-in learner's course
-page, the course list and progress writes in turn at `--connections` connections. Afterwards every upload must have been answered
-201 and stored with the bytes that were sent. Target: p99 under 500 ms for the other clients
-while 50 uploads trickle in at 20 KB/s, and every upload intact.
+page, the course list and progress writes in turn at `--connections` connections. Afterwards
+every upload must have been answered 201 and stored with the bytes that were sent. Target: p99
+under 500 ms for the other clients while 50 uploads trickle in at 20 KB/s, and every upload intact.
 """
 
 from __future__ import annotations
