@@ -256,8 +256,9 @@ class _Reader:
         if org is not None:
             org_id = _attr(org, "identifier") or "organization"
             title = _title(_child(org, "title")) or _attr(root, "identifier") or "Untitled package"
+            control = self._control_mode(org)
             for item in _children(org, "item"):
-                self._walk(item, None, 0)
+                self._walk(item, None, 0, control)
             if not self.items:
                 raise PackageError(f"The organization '{org_id}' has no items to launch.")
         else:
@@ -303,13 +304,33 @@ class _Reader:
                 if path is not None:
                     self.listed.append(path)
 
-    def _walk(self, el: Element, parent: str | None, depth: int) -> None:
+    def _walk(self, el: Element, parent: str | None, depth: int, control: tuple[bool, bool]) -> None:
+        """`control`: the parent's controlMode (choice, flow), which governs how this item is reached."""
         identifier = _attr(el, "identifier") or f"item-{len(self.items) + 1}"
         children = _children(el, "item")
         entry = self._item(el, identifier, parent, depth, is_leaf=not children)
+        entry["choice"], entry["flow"] = control
         self.items.append(entry)
+        own = self._control_mode(el)
         for child in children:
-            self._walk(child, identifier, depth + 1)
+            self._walk(child, identifier, depth + 1, own)
+
+    def _control_mode(self, el: Element) -> tuple[bool, bool]:
+        """SCORM 2004 imsss:controlMode of a cluster (or the organization): whether its children may
+        be chosen from the table of contents, and reached by continue/previous. With no controlMode
+        declared, both (free navigation, as LMSs without sequencing offer); once declared, the IMS
+        defaults apply to what it leaves out (choice true, flow false)."""
+        if self.version == "1.2":
+            return True, True
+        own = _child(el, "sequencing", "imsss")
+        shared = self.collection.get(_attr(own, "idref") or "") if own is not None else None
+        mode = _child(own, "controlmode", "imsss")
+        if mode is None:
+            mode = _child(shared, "controlmode", "imsss")
+        if mode is None:
+            return True, True
+        choice = _attr(mode, "choice")
+        return (choice is None or _true(choice)), _true(_attr(mode, "flow"))
 
     def _item(self, el: Element, identifier: str, parent: str | None, depth: int, *, is_leaf: bool) -> dict[str, Any]:
         title = _title(_child(el, "title")) or identifier
@@ -319,6 +340,7 @@ class _Reader:
             "mastery_score": None, "data_from_lms": None, "max_time_allowed": None, "time_limit_action": None,
             "completion_threshold": None, "scaled_passing_score": None, "objectives": [],
             "hidden_from_choice": (_attr(el, "isvisible") or "").strip().lower() == "false",
+            "prerequisites": None, "choice": True, "flow": True,
         }
         ref = _attr(el, "identifierref")
         if ref:
@@ -379,6 +401,7 @@ class _Reader:
         entry["data_from_lms"] = _text(_child(el, "datafromlms"))
         entry["max_time_allowed"] = _text(_child(el, "maxtimeallowed"))
         entry["time_limit_action"] = self._time_limit_action(entry, _text(_child(el, "timelimitaction")))
+        entry["prerequisites"] = _text(_child(el, "prerequisites"))
 
     def _scorm2004(self, el: Element, entry: dict[str, Any]) -> None:
         identifier = entry["identifier"]
@@ -455,7 +478,7 @@ class _Reader:
                 "resource_identifier": None, "scorm_type": None, "launch": None,
                 "mastery_score": None, "data_from_lms": None, "max_time_allowed": None, "time_limit_action": None,
                 "completion_threshold": None, "scaled_passing_score": None, "objectives": [],
-                "hidden_from_choice": False,
+                "hidden_from_choice": False, "prerequisites": None, "choice": True, "flow": True,
             }
             self._launch(entry, rid, None)
             self.items.append(entry)

@@ -122,11 +122,18 @@ def with_total_time(version: str, values: dict[str, str], hundredths: int) -> di
 
 def navigation(items: list[dict[str, Any]], current: str) -> Navigation:
     """What `adl.nav.request_valid.*` answers for the item `current` of a package."""
-    launchable = [item["identifier"] for item in items if item.get("launch")]
-    position = launchable.index(current) if current in launchable else -1
-    choice = tuple(item["identifier"] for item in items if item.get("launch") and not item.get("hidden_from_choice"))
-    return Navigation(can_continue=0 <= position < len(launchable) - 1, can_previous=position > 0,
-                      choice=choice, jump=tuple(launchable))
+    launchable = [item for item in items if item.get("launch")]
+    ids = [item["identifier"] for item in launchable]
+    position = ids.index(current) if current in ids else -1
+    choice = tuple(item["identifier"] for item in launchable
+                   if not item.get("hidden_from_choice") and item.get("choice", True))
+    # continue/previous need the parent's controlMode flow at both ends (manifest.py)
+    def flows(at: int) -> bool:
+        return 0 <= at < len(ids) and bool(launchable[at].get("flow", True))
+
+    return Navigation(can_continue=position >= 0 and flows(position) and flows(position + 1),
+                      can_previous=position >= 0 and flows(position) and flows(position - 1),
+                      choice=choice, jump=tuple(ids))
 
 
 def navigation_json(nav: Navigation) -> dict[str, Any]:

@@ -114,6 +114,7 @@ def test_runtime_basic_calls_12(api: Api, server: ServerProcess) -> None:
         "resource_identifier": "resource_1", "scorm_type": "sco", "launch": "shared/launchpage.html",
         "mastery_score": None, "data_from_lms": None, "max_time_allowed": None, "time_limit_action": None,
         "completion_threshold": None, "scaled_passing_score": None, "objectives": [], "hidden_from_choice": False,
+        "prerequisites": None, "choice": True, "flow": True,
     }]
     assert attrs["report"]["self_contained"] is True and attrs["report"]["external_resources"] == []
     # The lesson it made, titled by the manifest.

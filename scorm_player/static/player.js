@@ -56,6 +56,96 @@
     return -1;
   }
 
+  function byId(id) {
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].id === id) {
+        return items[i];
+      }
+    }
+    return null;
+  }
+
+  // -- the package's navigation rules -----------------------------------------------------------
+
+  function done(id) {
+    var item = byId(id);
+    return !!item && (item.status === "completed" || item.status === "passed");
+  }
+
+  // SCORM 1.2 adlcp:prerequisites: an AICC script of item identifiers joined by & (and), | (or),
+  // ~ (not) and parentheses; an identifier holds when that item is completed or passed. A script
+  // this player cannot read holds (it never locks a learner out).
+  function prerequisitesMet(script) {
+    if (!script) {
+      return true;
+    }
+    var tokens = script.match(/[&|~()]|[^\s&|~()]+/g) || [];
+    var at = 0;
+    function primary() {
+      var token = tokens[at++];
+      if (token === "~") {
+        return !primary();
+      }
+      if (token === "(") {
+        var value = disjunction();
+        if (tokens[at++] !== ")") {
+          throw new Error("unbalanced");
+        }
+        return value;
+      }
+      if (token === undefined || /^[&|)]$/.test(token)) {
+        throw new Error("unexpected");
+      }
+      return done(token);
+    }
+    function conjunction() {
+      var value = primary();
+      while (tokens[at] === "&") {
+        at++;
+        value = primary() && value;
+      }
+      return value;
+    }
+    function disjunction() {
+      var value = conjunction();
+      while (tokens[at] === "|") {
+        at++;
+        value = conjunction() || value;
+      }
+      return value;
+    }
+    try {
+      var met = disjunction();
+      return at === tokens.length ? met : true;
+    } catch (e) {
+      return true;
+    }
+  }
+
+  // Why the learner cannot open `item` by `how` ("choice": the table of contents; "flow":
+  // previous/next), or "" when they can.
+  function blocked(item, how) {
+    if (how === "choice" && item.choice === false) {
+      return "Reached in order, with Next";
+    }
+    if (how === "flow" && item.flow === false) {
+      return "Chosen from the contents";
+    }
+    if (!prerequisitesMet(item.prerequisites)) {
+      return "Complete the parts before it first";
+    }
+    return "";
+  }
+
+  function narrow() {
+    return window.matchMedia ? window.matchMedia("(max-width: 40rem)").matches : false;
+  }
+
+  function showToc(shown) {
+    $("toc").hidden = !shown;
+    $("toc-toggle").setAttribute("aria-expanded", shown ? "true" : "false");
+  }
+
   // -- table of contents ----------------------------------------------------------------------
 
   function buildToc() {
@@ -71,8 +161,13 @@
         button.type = "button";
         button.className = "entry";
         button.setAttribute("data-item", item.id);
-        button.innerHTML = '<span class="mark"></span>' + escapeHtml(item.title);
-        button.addEventListener("click", function () { openItem(item.id); });
+        button.innerHTML = '<span class="mark"></span>' + escapeHtml(item.title) + '<span class="why"></span>';
+        button.addEventListener("click", function () {
+          if (narrow()) {
+            showToc(false);
+          }
+          openItem(item.id, "choice");
+        });
         li.appendChild(button);
       } else {
         var heading = document.createElement("span");
@@ -84,14 +179,35 @@
     });
     items.forEach(function (item) { mark(item.id, item.status); });
     if (launchable.length > 1) {
-      $("toc").hidden = false;
+      showToc(!narrow()); // on a phone the contents would cover the lesson: they open from the button
       $("toc-toggle").hidden = false;
-      $("previous").hidden = false;
-      $("next").hidden = false;
+      var flows = launchable.some(function (item) { return item.flow !== false; });
+      $("previous").hidden = !flows;
+      $("next").hidden = !flows;
+    }
+  }
+
+  // Entries the learner cannot choose now are shown, disabled, with the reason.
+  function refreshToc() {
+    launchable.forEach(function (item) {
+      var button = document.querySelector('#toc [data-item="' + cssEscape(item.id) + '"]');
+      if (!button) {
+        return;
+      }
+      var why = blocked(item, "choice");
+      button.disabled = !!why;
+      button.querySelector(".why").textContent = why ? " (" + why + ")" : "";
+    });
+    if (current) {
+      highlight(current.id);
     }
   }
 
   function mark(id, state) {
+    var item = byId(id);
+    if (item) {
+      item.status = state;
+    }
     var button = document.querySelector('#toc [data-item="' + cssEscape(id) + '"]');
     if (!button) {
       return;
@@ -110,9 +226,16 @@
     for (var i = 0; i < buttons.length; i++) {
       buttons[i].setAttribute("aria-current", buttons[i].getAttribute("data-item") === id ? "true" : "false");
     }
+    $("previous").disabled = !neighbour(id, -1);
+    $("next").disabled = !neighbour(id, 1);
+  }
+
+  // The item previous/next leads to from `id`, if the package's rules let the learner go there.
+  function neighbour(id, direction) {
     var position = indexOf(id);
-    $("previous").disabled = position <= 0;
-    $("next").disabled = position < 0 || position >= launchable.length - 1;
+    var here = launchable[position];
+    var there = launchable[position + direction];
+    return here && there && here.flow !== false && !blocked(there, "flow") ? there : null;
   }
 
   // -- server calls ----------------------------------------------------------------------------
@@ -181,8 +304,9 @@
     }
   }
 
-  function openItem(id) {
-    if (busy || closed || indexOf(id) < 0) {
+  // Open an item; `how` ("choice" or "flow") is checked against the package's rules.
+  function openItem(id, how) {
+    if (busy || closed || indexOf(id) < 0 || (how && blocked(launchable[indexOf(id)], how))) {
       return Promise.resolve();
     }
     busy = true;
@@ -211,6 +335,7 @@
         onAck: function (result) {
           if (result.completion_status === "completed" || result.success_status === "passed") {
             mark(session.item_id, result.success_status === "failed" ? "failed" : "completed");
+            refreshToc();
           }
         },
         onStatus: function (state) {
@@ -234,7 +359,7 @@
       mark(session.item_id, "completed");
     }
     current = entry;
-    highlight(session.item_id);
+    refreshToc();
     $("sco").setAttribute("src", session.launch_url);
   }
 
@@ -242,7 +367,7 @@
   function navigate(request) {
     var target = /^\{target=(.+)\}(choice|jump)$/.exec(request);
     if (target) {
-      openItem(target[1]);
+      openItem(target[1], target[2] === "choice" ? "choice" : null);
     } else if (request === "continue") {
       step(1);
     } else if (request === "previous") {
@@ -254,8 +379,7 @@
   }
 
   function step(direction) {
-    var position = current ? indexOf(current.id) : -1;
-    var next = launchable[position + direction];
+    var next = current ? neighbour(current.id, direction) : null;
     if (next) {
       openItem(next.id);
     }
@@ -273,7 +397,14 @@
       $("next").disabled = true;
       $("exit").disabled = true;
       if (config.return_url) {
-        window.location.assign(config.return_url);
+        // Inside a learner page (same origin) the whole page goes back, not just this frame.
+        var top = window;
+        try {
+          top = window.top && window.top.location.host === window.location.host ? window.top : window;
+        } catch (e) {
+          top = window;
+        }
+        top.location.assign(config.return_url);
         return;
       }
       showMessage("<h2>You have left the lesson</h2><p>Your progress is saved. You can close this page.</p>");
@@ -300,11 +431,7 @@
     $("previous").addEventListener("click", function () { step(-1); });
     $("next").addEventListener("click", function () { step(1); });
     $("exit").addEventListener("click", finish);
-    $("toc-toggle").addEventListener("click", function () {
-      var toc = $("toc");
-      toc.hidden = !toc.hidden;
-      $("toc-toggle").setAttribute("aria-expanded", toc.hidden ? "false" : "true");
-    });
+    $("toc-toggle").addEventListener("click", function () { showToc($("toc").hidden); });
     if (!config.start) {
       showMessage("<p>This package has nothing to launch.</p>");
       return;

@@ -42,6 +42,12 @@ class ScormItem(Attributes):
                                                           "minNormalizedMeasure when satisfiedByMeasure.")
     objectives: list[str] = Field(description="Objective ids, primary first, that pre-fill cmi.objectives.n.id.")
     hidden_from_choice: bool = Field(description="isvisible=\"false\", or a hiddenFromChoice precondition rule.")
+    prerequisites: str | None = Field(None, description="SCORM 1.2 adlcp:prerequisites (an AICC script of item "
+                                                        "identifiers with & | ~ and parentheses).")
+    choice: bool = Field(True, description="SCORM 2004: the parent's controlMode lets the table of contents choose "
+                                           "this item (true when no controlMode is declared).")
+    flow: bool = Field(True, description="SCORM 2004: the parent's controlMode lets continue/previous reach this "
+                                         "item (true when no controlMode is declared).")
 
 
 class ScormManifest(Attributes):

@@ -299,6 +299,8 @@ def player(store: Store, token: str) -> Player:
         toc.append({
             "id": item["identifier"], "title": item["title"], "depth": item["depth"],
             "launchable": bool(item.get("launch")), "hidden": bool(item.get("hidden_from_choice")),
+            "choice": item.get("choice", True), "flow": item.get("flow", True),
+            "prerequisites": item.get("prerequisites"),
             "status": _item_state(attempt),
         })
     player_token = sign(store, {**claims, "k": "player", "x": int(utcnow().timestamp()) + PLAYER_TOKEN_SECONDS})

@@ -30,6 +30,8 @@ from university_local.lessons.service import get_lesson, list_course_lessons
 from university_local.modules.service import list_modules
 from university_local.progress.service import ModuleProgress, course_progress, lesson_state, record
 from university_local.quizzes.service import list_quizzes
+from university_local.scorm.models import ScormLaunchCreate
+from university_local.scorm.runtime_service import launch as scorm_launch
 from university_local.tenancy.apps import embed_hosts
 from university_local.web import service
 from university_local.web.pages import (
@@ -330,8 +332,17 @@ def lesson_page(req: Request, lesson_id: str) -> Reply:
     if lesson["content_type"] == "embed":
         host = (urlsplit(content.get("embed_url", "")).hostname or "").lower()
         embed_allowed = any(host == h or host.endswith("." + h) for h in embed_hosts(req.site, course["app_id"]))
+    scorm_url, scorm_error = None, False
+    if lesson["content_type"] == "scorm" and enrollment is not None:
+        try:  # the player opens inside the page; its Exit comes back here
+            request = ScormLaunchCreate.model_validate({"lesson_id": lesson_id, "user_id": user,
+                                                        "return_url": f"/lessons/{quote(lesson_id)}"})
+            scorm_url = scorm_launch(db, request).path
+        except ApiError:  # no package yet, or an enrollment that has expired
+            scorm_error = True
     return v.page(
         "lesson.html", course=course, lesson=lesson, module=module, content=content,
+        scorm_url=scorm_url, scorm_error=scorm_error,
         html=sanitize_html(content.get("html", "")) if lesson["content_type"] == "text" else "",
         enrolled=enrollment is not None, progress=progress,
         completed=bool(record_row and record_row["completed_at"]),
