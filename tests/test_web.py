@@ -356,3 +356,12 @@ def test_plural_messages_have_every_spanish_form() -> None:
         catalog = read_po(f)
     plurals = [m for m in catalog if m.id and isinstance(m.id, tuple)]
     assert plurals and all(all(m.string) for m in plurals)
+
+
+def test_a_page_address_that_does_not_exist_answers_a_readable_page(web_server: ServerProcess) -> None:
+    page = httpx.get(web_server.base + "/no-such-page", headers={"Accept": "text/html", "Accept-Language": "es"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "No hay ninguna página en esta dirección." in page.text and 'lang="es"' in page.text
+    api = httpx.get(web_server.base + "/v1/university/no-such-thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and "json" in api.headers["content-type"]
+    assert "json" in httpx.get(web_server.base + "/no-such-page").headers["content-type"]  # an API client

@@ -21,7 +21,16 @@ from university_local.core.db import Store
 from university_local.core.errors import http_error
 from university_local.core.features import Feature
 from university_local.core.ratelimit import RateLimiter
-from university_local.core.routing import Request, Router, Services, finish_reading_body, mount, plain, render_error
+from university_local.core.routing import (
+    Request,
+    Router,
+    Services,
+    finish_reading_body,
+    mount,
+    plain,
+    render,
+    render_error,
+)
 from university_local.core.site import set_public_url
 from university_local.courses.feature import FEATURE as courses
 from university_local.discussions.feature import FEATURE as discussions
@@ -38,6 +47,7 @@ from university_local.tenancy.feature import FEATURE as tenancy
 from university_local.tenancy.keys import authenticate_request
 from university_local.users.feature import FEATURE as users
 from university_local.web.feature import FEATURE as web
+from university_local.web.pages import not_found_page, wants_page
 from university_local.webhooks.feature import FEATURE as webhooks
 
 API_PREFIX = "/v1/university"
@@ -98,7 +108,10 @@ def create_app(config: Config, store: Store | None = None) -> bottle.Bottle:
     services.openapi = openapi.build(routes, title="University Local API", version=__version__,
                                      extra_models=tuple(model for f in FEATURES for model in f.schemas))
 
-    def json_error(error: bottle.HTTPError) -> bytes | str:
+    def json_error(error: bottle.HTTPError) -> Any:
+        if error.status_code == 404 and wants_page(bottle.request.environ):
+            page = not_found_page(services, bottle.request.environ)
+            return render(page.status or 404, page.body, page.headers, page.media_type)
         detail = {404: "No such endpoint.", 405: f"Method not allowed; use {error.headers.get('Allow', '')}."}
         headers: dict[str, str] = {}
         finish_reading_body(config.max_body_bytes, headers)  # no route read the body

@@ -44,6 +44,20 @@ def error_page(req: Request | None, err: ApiError) -> Reply:
     return Reply(body, err.status, PAGE_HEADERS, HTML)
 
 
+def wants_page(environ: dict[str, Any]) -> bool:
+    """A browser asking for a page (not an API client): where a missing route answers a page, not JSON."""
+    path = str(environ.get("PATH_INFO", ""))
+    return (environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "text/html" in environ.get("HTTP_ACCEPT", "")
+            and not path.startswith(("/v1/", "/scorm/", "/blocks/", "/sync/")))
+
+
+def not_found_page(services: Any, environ: dict[str, Any]) -> Reply:
+    """The readable 404 for a page address that does not exist."""
+    req = Request(services, None, None, None, environ)
+    language = _language(req)
+    return error_page(req, ApiError(404, "not_found", gettext(language, "There is no page at this address.")))
+
+
 # -- the page's frame -------------------------------------------------------------------------------------
 
 
