@@ -19,6 +19,7 @@ DEFAULT_FILE_TYPES = [".pdf", ".zip", ".docx", ".txt"]
 MAX_FILE_SIZE_MB = 500
 DEFAULT_MAX_SCORE = 100
 NOTES_MAX_CHARS = 10_000
+TEXT_MAX_CHARS = 50_000
 FEEDBACK_MAX_CHARS = 10_000
 _FILE_TYPE = re.compile(r"^(\.[a-z0-9]{1,10}){1,2}$")
 
@@ -58,6 +59,12 @@ FileTypes = Field(min_length=1, max_length=20, description="Extensions accepted,
 MaxFileSize = Field(ge=1, le=MAX_FILE_SIZE_MB, description="Largest file accepted, in MiB (1 MiB = 1,048,576 bytes).")
 LatePenalty = Field(description="Percent taken off the score of a late submission (a flat deduction, "
                                 "not per day).")
+SubmissionType = Literal["file", "text"]
+DEFAULT_SUBMISSION_TYPES: list[SubmissionType] = ["file"]
+SubmissionTypes = Field(min_length=1, max_length=2, description="What a submission may carry: \"file\" (an upload "
+                                                             "checked against allowed_file_types and max_file_size_mb),"
+                                                             " \"text\" (a written answer, plain text), or both (then "
+                                                             "at least one of them).")
 DueDate = Field(description="Submissions after this are late (refused unless allow_late_submission); "
                             "null: no deadline.")
 
@@ -74,6 +81,8 @@ class AssignmentCreate(ApiModel):
     allowed_file_types: list[FileType] = Field(default_factory=lambda: list(DEFAULT_FILE_TYPES), min_length=1,
                                                max_length=20, description=FileTypes.description)
     max_file_size_mb: int = Field(10, ge=1, le=MAX_FILE_SIZE_MB, description=MaxFileSize.description)
+    submission_types: list[SubmissionType] = Field(default_factory=lambda: list(DEFAULT_SUBMISSION_TYPES),
+                                                   min_length=1, max_length=2, description=SubmissionTypes.description)
 
 
 class AssignmentUpdate(ApiModel):
@@ -87,6 +96,8 @@ class AssignmentUpdate(ApiModel):
     rubric: list[RubricCriterion] = unchanged(max_length=50, description=Rubric.description)
     allowed_file_types: list[FileType] = unchanged(min_length=1, max_length=20, description=FileTypes.description)
     max_file_size_mb: int = unchanged(ge=1, le=MAX_FILE_SIZE_MB, description=MaxFileSize.description)
+    submission_types: list[SubmissionType] = unchanged(min_length=1, max_length=2,
+                                                       description=SubmissionTypes.description)
 
 
 AssignmentCreateBody = envelope("assignment", AssignmentCreate, name="AssignmentCreateBody")
@@ -99,6 +110,23 @@ class AssignmentListQuery(PageQuery):
 
 
 # -- submissions ---------------------------------------------------------------------------
+
+
+class SubmissionForm(ApiModel):
+    """The fields of a submission's multipart/form-data body, as the OpenAPI document describes them.
+    The form is streamed and checked by the service (core/uploads.py), never parsed with this model."""
+
+    user_id: str = Field(min_length=1, max_length=128, description="The learner submitting (a signed-in learner of "
+                                                                   "the web pages submits as themselves).")
+    file: bytes | None = Field(None, description="The work, as a file part with a filename. Only when the "
+                                                 "assignment's submission_types include \"file\"; required when "
+                                                 "they are [\"file\"].")
+    text: str | None = Field(None, max_length=TEXT_MAX_CHARS,
+                             description="A written answer, plain text (shown escaped, line breaks kept). Only when "
+                                         "the assignment's submission_types include \"text\"; required when they "
+                                         "are [\"text\"]. With both types, a file or a text (or both) is required.")
+    notes: str | None = Field(None, max_length=NOTES_MAX_CHARS, description="Plain text for the instructor.")
+
 
 
 class SubmissionListQuery(PageQuery):

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from pydantic import Field
 
-from university_local.assignments.service import tidy_number
+from university_local.assignments.service import submission_types, tidy_number
 from university_local.core.db import Row, loads
 from university_local.core.jsonapi import resource, to_one
 from university_local.core.models import Attributes, Timestamp
@@ -33,6 +33,8 @@ class AssignmentAttributes(Attributes):
     rubric: list[RubricCriterionOut]
     allowed_file_types: list[str]
     max_file_size_mb: int
+    submission_types: list[Literal["file", "text"]] = Field(description="What a submission may carry: a file, a "
+                                                                        "written answer (text), or either.")
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -63,7 +65,9 @@ class SubmissionAttributes(Attributes):
     current: bool = Field(description="The learner's latest submission: the one that counts.")
     status: Literal["submitted", "graded"]
     notes: str | None = Field(description="Plain text, as the learner wrote it.")
-    file: StoredFile
+    text: str | None = Field(description="The learner's written answer, plain text as written (line ends as \\n): "
+                                         "show it escaped, never as HTML. Null when the submission is a file only.")
+    file: StoredFile | None = Field(description="The uploaded file; null for a written answer only.")
     late: bool
     late_penalty_percent: float = Field(description="Recorded when submitted: the assignment's penalty if late, "
                                                     "else 0.")
@@ -95,6 +99,7 @@ def assignment_resource(row: Row) -> dict[str, Any]:
                    for c in loads(row["rubric"])],
         "allowed_file_types": loads(row["allowed_file_types"]),
         "max_file_size_mb": row["max_file_size_mb"],
+        "submission_types": submission_types(row),
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
     }, {"lesson": to_one("lesson", row["lesson_id"]), "course": to_one("course", row["course_id"])})
@@ -111,8 +116,9 @@ def submission_resource(row: Row) -> dict[str, Any]:
         "current": bool(row["is_current"]),
         "status": "graded" if row["graded_at"] else "submitted",
         "notes": row["notes"],
+        "text": row["text"],
         "file": {"filename": row["filename"], "content_type": row["content_type"], "size_bytes": row["file_size"],
-                 "sha256": row["file_sha256"]},
+                 "sha256": row["file_sha256"]} if row["file_sha256"] is not None else None,
         "late": bool(row["late"]),
         "late_penalty_percent": tidy_number(row["late_penalty_percent"]),
         "submitted_at": row["submitted_at"],

@@ -3,6 +3,8 @@
 Secret keys (instructors) manage assignments, read every submission and grade. Publishable keys
 (learners) read the assignments of published courses, submit as a named learner, and read and
 download only the submissions of the learner they name with `user_id=`; anyone else's answer 404.
+A submission sent again with the same `Idempotency-Key` header (a retry after a dropped connection)
+answers with the first one (`Idempotent-Replayed: true`) instead of making a second attempt.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from university_local.assignments.models import (
     AssignmentListQuery,
     AssignmentUpdateBody,
     GradeBody,
+    SubmissionForm,
     SubmissionListQuery,
 )
 from university_local.assignments.resources import (
@@ -28,6 +31,7 @@ from university_local.assignments.resources import (
 from university_local.core.jsonapi import check_body_id, document
 from university_local.core.models import patch_fields
 from university_local.core.routing import NOTHING, LearnerQuery, Reply, Request, Router, many, one, raw
+from university_local.quizzes.service import finish_idempotency_key
 
 router = Router("assignments", rate="catalogue")
 
@@ -66,12 +70,16 @@ def delete_assignment(req: Request, assignment_id: str) -> None:
 
 
 @router.post("/assignments/<assignment_id>/submissions",
-             summary="Submit work (multipart/form-data: user_id, file, notes); each submission is a new attempt",
-             raw_body="multipart/form-data", returns=one(SUBMISSION), status=201, access="learner", rate="quizzes")
-def submit(req: Request, assignment_id: str) -> dict[str, Any]:
-    row = service.submit(req.db, assignment_id, req.environ, data_dir=req.config.data_dir,
-                         drain_limit=req.config.max_body_bytes)
-    return document(submission_resource(row))
+             summary="Submit work (multipart/form-data: user_id, file and/or text as the assignment's "
+                     "submission_types allow, notes); each submission is a new attempt (Idempotency-Key honoured)",
+             raw_body="multipart/form-data", raw_schema=SubmissionForm, returns=one(SUBMISSION), status=201,
+             access="learner", rate="quizzes")
+def submit(req: Request, assignment_id: str) -> dict[str, Any] | Reply:
+    row, replayed = service.submit(req.db, assignment_id, req.environ, data_dir=req.config.data_dir,
+                                   drain_limit=req.config.max_body_bytes,
+                                   idempotency_key=finish_idempotency_key(req.header("Idempotency-Key")))
+    doc = document(submission_resource(row))
+    return Reply(doc, headers={"Idempotent-Replayed": "true"}) if replayed else doc
 
 
 def _learner(req: Request, user_id: str | None) -> str | None:

@@ -14,6 +14,12 @@ Rules, in one place:
   that started in time is on time. After `due_date`, a submission is refused with 422
   `assignment_past_due` unless `allow_late_submission`; then it is `late: true` and records the
   assignment's `late_penalty_percent` at that moment.
+- `submission_types` says what a submission carries: ["file"] (the default), ["text"], or both.
+  A file where the types have none is refused at its part's headers, before it streams; a text
+  where they have none is refused too (422, pointers `/file` and `/text`). With one type it is
+  required; with both, at least one of them (a blank text counts as none). A text is plain text of
+  at most TEXT_MAX_CHARS characters once line ends are `\n`, kept as written otherwise. The same
+  one write path stores every kind, so deadlines, attempts, idempotency and grading are the same.
 - Every submission is kept. Each has the next `attempt` number for its learner and assignment;
   the highest is `current`, the one that counts.
 - A grade scores every rubric criterion exactly once, 0..max_points; `total_score` is their sum
@@ -35,7 +41,13 @@ import re
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from university_local.assignments.models import NOTES_MAX_CHARS, AssignmentCreate, GradeBody
+from university_local.assignments.models import (
+    DEFAULT_SUBMISSION_TYPES,
+    NOTES_MAX_CHARS,
+    TEXT_MAX_CHARS,
+    AssignmentCreate,
+    GradeBody,
+)
 from university_local.core import uploads
 from university_local.core.clock import now_iso
 from university_local.core.db import Db, Row, dumps, loads
@@ -117,6 +129,10 @@ def _checked(values: dict[str, Any], *, max_score_sent: bool) -> dict[str, Any]:
             errors.append(error_object(422, "validation_error", f"allowed_file_types: {file_type} appears twice.",
                                        pointer=f"{ATTRS}/allowed_file_types/{i}", title="Invalid Attribute"))
         types.add(file_type)
+    for i, kind in enumerate(values["submission_types"]):
+        if kind in values["submission_types"][:i]:
+            errors.append(error_object(422, "validation_error", f"submission_types: {kind} appears twice.",
+                                       pointer=f"{ATTRS}/submission_types/{i}", title="Invalid Attribute"))
     if values["rubric"]:
         total = sum(c["max_points"] for c in values["rubric"])
         if max_score_sent and values["max_score"] != total:
@@ -137,7 +153,7 @@ def create_assignment(db: Db, attrs: AssignmentCreate) -> Row:
         "max_score": attrs.max_score, "allow_late_submission": attrs.allow_late_submission,
         "late_penalty_percent": attrs.late_penalty_percent,
         "rubric": [c.model_dump() for c in attrs.rubric], "allowed_file_types": list(attrs.allowed_file_types),
-        "max_file_size_mb": attrs.max_file_size_mb,
+        "max_file_size_mb": attrs.max_file_size_mb, "submission_types": list(attrs.submission_types),
     }, max_score_sent=attrs.max_score is not None)
     assignment_id, now = new_id("assignment"), now_iso()
     with db.transaction():
@@ -179,6 +195,7 @@ def _values(row: Row) -> dict[str, Any]:
         "max_score": row["max_score"], "allow_late_submission": bool(row["allow_late_submission"]),
         "late_penalty_percent": row["late_penalty_percent"], "rubric": loads(row["rubric"]),
         "allowed_file_types": loads(row["allowed_file_types"]), "max_file_size_mb": row["max_file_size_mb"],
+        "submission_types": submission_types(row),
     }
 
 
@@ -188,7 +205,14 @@ def _stored(values: dict[str, Any]) -> dict[str, Any]:
         "max_score": values["max_score"], "allow_late_submission": int(values["allow_late_submission"]),
         "late_penalty_percent": values["late_penalty_percent"], "rubric": dumps(values["rubric"]),
         "allowed_file_types": dumps(values["allowed_file_types"]), "max_file_size_mb": values["max_file_size_mb"],
+        "submission_types": dumps(values["submission_types"]),
     }
+
+
+def submission_types(assignment: Row) -> list[str]:
+    """What the assignment's submissions may carry: "file", "text" or both."""
+    kinds: list[str] = loads(assignment["submission_types"]) if assignment["submission_types"] else []
+    return kinds or list(DEFAULT_SUBMISSION_TYPES)
 
 
 # -- submitting ----------------------------------------------------------------------------
@@ -232,25 +256,31 @@ def _user_id(fields: dict[str, str]) -> str:
 
 
 def submit(db: Db, assignment_id: str, environ: dict[str, Any], *, data_dir: Path, drain_limit: int,
-           idempotency_key: str | None = None) -> Row:
-    """Receive a learner's work (multipart/form-data: user_id, file, notes) as a new attempt; an
-    upload sent again with the same `idempotency_key` returns the submission it made the first time.
-    A signed-in learner submits as themselves only."""
+           idempotency_key: str | None = None) -> tuple[Row, bool]:
+    """Receive a learner's work (multipart/form-data: user_id; file and/or text, as the assignment's
+    submission_types allow; notes) as a new attempt. A form sent again with the same
+    `idempotency_key` returns the submission it made the first time (and True: a replay). A
+    signed-in learner submits as themselves only."""
     received_at = now_iso()
     assignment = get_assignment(db, assignment_id)
+    kinds = submission_types(assignment)
 
     def before_file(fields: dict[str, str]) -> None:  # fail before the file streams when we can
+        _checked_text(fields.get("text"), kinds)
         if "user_id" in fields:
             check_can_submit(db, assignment, _acting_for(db, fields), received_at)
 
     max_file_bytes = assignment["max_file_size_mb"] * uploads.MIB
+    overhead = uploads.FORM_OVERHEAD_BYTES + (4 * TEXT_MAX_CHARS if "text" in kinds else 0)  # UTF-8: 4 bytes a char
     spec = uploads.FormSpec(
-        text_fields={"user_id": USER_ID_MAX_CHARS, "notes": NOTES_MAX_CHARS}, file_field="file",
-        max_file_bytes=max_file_bytes, allowed_types=loads(assignment["allowed_file_types"]),
+        text_fields={"user_id": USER_ID_MAX_CHARS, "notes": NOTES_MAX_CHARS, "text": TEXT_MAX_CHARS},
+        file_field="file", max_file_bytes=max_file_bytes, allowed_types=loads(assignment["allowed_file_types"]),
         # After a refusal the rest of the body is read and dropped, so that a client still sending gets
         # the answer (see uploads.py); up to what a valid upload could be, and some slack beyond.
-        drain_limit=max(drain_limit, max_file_bytes + uploads.FORM_OVERHEAD_BYTES + uploads.OVERSIZE_SLACK_BYTES),
-        before_file=before_file,
+        drain_limit=max(drain_limit, max_file_bytes + overhead + uploads.OVERSIZE_SLACK_BYTES),
+        before_file=before_file, overhead_bytes=overhead,
+        refused_fields={} if "file" in kinds else {"file": "this assignment takes a written answer (text), not a "
+                                                           "file."},
     )
     form = uploads.read_form(environ, data_dir, spec)
     try:
@@ -259,9 +289,9 @@ def submit(db: Db, assignment_id: str, environ: dict[str, Any], *, data_dir: Pat
         if notes is not None and len(notes) > NOTES_MAX_CHARS:
             raise ApiError(422, "validation_error", f"notes: at most {NOTES_MAX_CHARS} characters.",
                            pointer="/notes", title="Invalid Attribute")
-        if form.file is None:
-            raise ApiError(422, "validation_error", "file: the work to submit is required.", pointer="/file",
-                           title="Invalid Attribute")
+        text = _checked_text(form.fields.get("text"), kinds)
+        if form.file is None and text is None:
+            raise _work_required(kinds)
         received = form.file
         submission_id = new_id("submission")
         with db.transaction():
@@ -270,20 +300,23 @@ def submit(db: Db, assignment_id: str, environ: dict[str, Any], *, data_dir: Pat
                                     "= :assignment AND user_id = :user AND idempotency_key = :key",
                                     {"assignment": assignment_id, "user": user_id, "key": idempotency_key})
                 if earlier is not None:
-                    return get_submission(db, earlier)
+                    return get_submission(db, earlier), True
             assignment = get_assignment(db, assignment_id)
             late = check_can_submit(db, assignment, user_id, received_at)
             attempt = db.scalar("SELECT COALESCE(MAX(attempt), 0) + 1 FROM submissions WHERE app_id = :app "
                                 "AND env = :env AND assignment_id = :assignment AND user_id = :user",
                                 {"assignment": assignment_id, "user": user_id})
-            uploads.store_blob(data_dir, received)
+            if received is not None:
+                uploads.store_blob(data_dir, received)
             penalty = assignment["late_penalty_percent"] if late else 0
             db.insert("submissions", {
                 "id": submission_id, "assignment_id": assignment_id,
                 "course_id": assignment["course_id"], "lesson_id": assignment["lesson_id"], "user_id": user_id,
-                "attempt": attempt, "notes": plain_text(notes) if notes else None,
-                "filename": received.filename, "content_type": received.content_type,
-                "file_size": received.size, "file_sha256": received.sha256,
+                "attempt": attempt, "notes": plain_text(notes) if notes else None, "text": text,
+                "filename": received.filename if received else None,
+                "content_type": received.content_type if received else None,
+                "file_size": received.size if received else None,
+                "file_sha256": received.sha256 if received else None,
                 "late": int(late), "late_penalty_percent": penalty, "submitted_at": received_at,
                 "scores": None, "total_score": None, "final_score": None, "feedback": None, "graded_at": None,
                 "updated_at": received_at, "idempotency_key": idempotency_key,
@@ -292,12 +325,43 @@ def submit(db: Db, assignment_id: str, environ: dict[str, Any], *, data_dir: Pat
                 "assignment_id": assignment_id, "submission_id": submission_id, "user_id": user_id,
                 "course_id": assignment["course_id"], "lesson_id": assignment["lesson_id"], "attempt": attempt,
                 "late": late, "late_penalty_percent": tidy_number(penalty), "submitted_at": received_at,
-                "file": {"filename": received.filename, "size_bytes": received.size, "sha256": received.sha256},
+                "file": {"filename": received.filename, "size_bytes": received.size, "sha256": received.sha256}
+                if received else None,
+                "has_text": text is not None,
             })
     finally:
         if form.file is not None:
             form.file.discard()  # gone already once stored; removed here on any error
-    return get_submission(db, submission_id)
+    return get_submission(db, submission_id), False
+
+
+def _checked_text(raw: str | None, kinds: list[str]) -> str | None:
+    """The text answer as stored, or None when there is none (absent or blank); 422 when the
+    assignment takes no text or it is too long."""
+    if raw is None:
+        return None
+    text = plain_text(raw)
+    if not text.strip():
+        return None
+    if "text" not in kinds:
+        raise ApiError(422, "validation_error", "text: this assignment takes a file, not a written answer.",
+                       pointer="/text", title="Invalid Attribute")
+    if len(text) > TEXT_MAX_CHARS:
+        raise ApiError(422, "validation_error", f"text: at most {TEXT_MAX_CHARS} characters.", pointer="/text",
+                       title="Invalid Attribute")
+    return text
+
+
+def _work_required(kinds: list[str]) -> ApiError:
+    if "text" not in kinds:
+        return ApiError(422, "validation_error", "file: the work to submit is required.", pointer="/file",
+                        title="Invalid Attribute")
+    if "file" not in kinds:
+        return ApiError(422, "validation_error", "text: the answer to submit is required.", pointer="/text",
+                        title="Invalid Attribute")
+    detail = "Send the work as a file, as a written answer (text), or both."
+    return ApiError.many(422, [error_object(422, "validation_error", f"{field}: {detail}", pointer=f"/{field}",
+                                            title="Invalid Attribute") for field in ("file", "text")])
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -350,6 +414,9 @@ def get_submission(db: Db, submission_id: str, *, user_id: str | None = None) ->
 def submission_file(db: Db, data_dir: Path, submission_id: str, *, user_id: str | None) -> tuple[Row, BinaryIO]:
     """The submission and its file, opened for reading."""
     row = get_submission(db, submission_id, user_id=user_id)
+    if row["file_sha256"] is None:
+        raise ApiError(404, "file_not_found", f"Submission '{submission_id}' has no file: it is a written answer "
+                       "(its text attribute).")
     try:
         return row, uploads.open_blob(data_dir, row["file_sha256"])
     except FileNotFoundError:

@@ -57,6 +57,7 @@ _ERROR_TEXT = {
 def build(routes: list[Route], *, title: str, version: str,
           extra_models: tuple[type[BaseModel], ...] = ()) -> dict[str, Any]:
     bodies = {r.body for r in routes if r.body} | {r.returns.model for r in routes if r.returns.model}
+    bodies |= {r.raw_schema for r in routes if r.raw_schema}
     resources = {rt.name: rt for r in routes for rt in _resources(r.returns)}
     attributes = {rt.attributes for rt in resources.values()}
     inputs = sorted(bodies | set(extra_models), key=lambda m: m.__name__)
@@ -154,7 +155,8 @@ def _operation(route: Route) -> dict[str, Any]:
     if route.body:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(route.body.__name__)}}}
     elif route.raw_body:
-        op["requestBody"] = {"required": True, "content": {route.raw_body: {"schema": {"type": "string"}}}}
+        raw: dict[str, Any] = _ref(route.raw_schema.__name__) if route.raw_schema else {"type": "string"}
+        op["requestBody"] = {"required": True, "content": {route.raw_body: {"schema": raw}}}
 
     success = _success_schema(route.returns)
     if route.returns.kind == "raw":

@@ -218,6 +218,7 @@ class Route:
     status: int
     raw_body: str | None = None  # media type of a body the handler reads itself (e.g. text/csv)
     on_error: OnError | None = None
+    raw_schema: type[BaseModel] | None = None  # what the OpenAPI document says such a body holds (never parsed)
 
     @property
     def openapi_path(self) -> str:
@@ -254,12 +255,13 @@ class Router:
         status: int = 200,
         rate: str | None = None,
         raw_body: str | None = None,
+        raw_schema: type[BaseModel] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
             self.routes.append(
                 Route(method, path, handler, summary, self.tag, access,
                       rate or self.rate if access != "public" else None,
-                      body, query, returns, status, raw_body, self.on_error)
+                      body, query, returns, status, raw_body, self.on_error, raw_schema)
             )
             return handler
 

@@ -6,12 +6,17 @@ small limit each; the one file field is written to a temporary file in `<data_di
 while its SHA-256 is computed. Checks happen as early as the bytes allow:
 
 - before anything is read: Content-Type and boundary, a Content-Length, and the Content-Length
-  against the file limit plus `FORM_OVERHEAD_BYTES` (413 `payload_too_large`);
-- at the file part's headers: its filename's extension against the allowed types (422
+  against the file limit plus the form's overhead (`FORM_OVERHEAD_BYTES`, or more for a form with a
+  long text field) (413 `payload_too_large`);
+- at a part's headers: a field the form refuses (`refused_fields`, 422 with the caller's words);
+  for the file part, its filename's extension against the allowed types (422
   `file_type_not_allowed`), and the caller's `before_file` check (enrollment, deadline) when the
   text fields came first, as browsers and httpx send them;
 - on the file's first bytes: its content against the extension (`_MAGIC`, see `sniff`);
 - while streaming: the file's size, cut off at the first byte over the limit (413 `file_too_large`).
+
+A file part with an empty filename is what a browser sends for a file input left empty: it counts
+as no file (`form.file` is None), as long as it is empty too.
 
 On any error the temporary file is removed and the rest of the body is read and dropped (to
 nowhere, like nginx's lingering close) within a budget: at most `drain_limit` bytes (for
@@ -37,7 +42,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -200,6 +205,8 @@ class FormSpec:
     allowed_types: list[str]
     drain_limit: int  # after an error, a rest of the body up to this size is read and dropped (else: close)
     before_file: Callable[[dict[str, str]], None] = lambda fields: None
+    refused_fields: dict[str, str] = field(default_factory=dict)  # name -> why: 422 at the part's headers
+    overhead_bytes: int = FORM_OVERHEAD_BYTES  # room beside the file in Content-Length: text fields, headers
 
 
 def read_form(environ: dict[str, Any], data_dir: Path, spec: FormSpec) -> Form:
@@ -243,6 +250,7 @@ class _FormReader:
         self._hash: Any = None
         self._head = bytearray()
         self._sniffed = False
+        self._empty_file = False  # a file input left empty: a part with filename="" and no bytes
 
     # -- the read loop ---------------------------------------------------------------------
 
@@ -250,7 +258,7 @@ class _FormReader:
         boundary = _boundary(self.environ.get("CONTENT_TYPE", ""))
         if self.length < 0:
             raise ApiError(411, "length_required", "Send the upload with a Content-Length header.")
-        if self.length > self.spec.max_file_bytes + FORM_OVERHEAD_BYTES:
+        if self.length > self.spec.max_file_bytes + self.spec.overhead_bytes:
             raise ApiError(413, "payload_too_large", f"The upload is {self.length} bytes; files for this assignment "
                            f"may be at most {_size(self.spec.max_file_bytes)}.", pointer="/file")
         parser = MultipartParser(boundary, {
@@ -327,6 +335,13 @@ class _FormReader:
         if disposition != b"form-data" or b"name" not in params:
             raise ApiError(400, "invalid_multipart", "Each part needs Content-Disposition: form-data; name=\"...\".")
         name = params[b"name"].decode("utf-8", "replace")
+        if name == self.spec.file_field and params.get(b"filename") == b"":  # a file input left empty
+            self._name = name
+            self._empty_file = True
+            return
+        if name in self.spec.refused_fields:
+            raise ApiError(422, "validation_error", f"{name}: {self.spec.refused_fields[name]}",
+                           pointer=f"/{_escape(name)}")
         known = self.spec.file_field == name or name in self.spec.text_fields
         if not known:
             expected = ", ".join([*self.spec.text_fields, self.spec.file_field])
@@ -366,6 +381,11 @@ class _FormReader:
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         piece = data[start:end]
+        if self._empty_file:
+            if piece:
+                raise ApiError(422, "validation_error", f"{self._name}: a file part needs a filename.",
+                               pointer=f"/{self._name}")
+            return
         if self._text is not None:
             if len(self._text) + len(piece) > self._text_limit:
                 raise ApiError(422, "validation_error", f"{self._name}: at most "
@@ -385,6 +405,9 @@ class _FormReader:
         self._out.write(piece)
 
     def _part_end(self) -> None:
+        if self._empty_file:
+            self._empty_file = False
+            return
         if self._text is not None:
             try:
                 self.fields[self._name or ""] = self._text.decode("utf-8")
@@ -428,7 +451,7 @@ def _boundary(content_type: str) -> bytes:
     media_type, params = parse_options_header(content_type)
     if media_type != b"multipart/form-data":
         raise ApiError(400, "invalid_multipart", "Send the submission as multipart/form-data "
-                       "(fields user_id, file and optionally notes).")
+                       "(fields user_id, file or text, and optionally notes).")
     boundary = params.get(b"boundary", b"")
     if not 1 <= len(boundary) <= 70:
         raise ApiError(400, "invalid_multipart", "The multipart/form-data Content-Type needs a boundary.")

@@ -1,7 +1,9 @@
 """Assignments in the learner pages: the instructions, deadline and late rules, the upload form,
 and the learner's submissions with their grades and feedback.
 
-The upload is a plain multipart form (a phone offers its camera and its files). Its CSRF token
+The upload is a plain multipart form (a phone offers its camera and its files) with the fields the
+assignment's `submission_types` take: a file, a written answer ("Your answer"), or both; the same
+form and the same service take each. Its CSRF token
 and operation id travel in the form's URL, so they are checked before the file is read; the
 operation id is the submission's idempotency key, so an upload sent again after a dropped
 connection (the page's script retries with the same file) makes one submission.
@@ -12,7 +14,8 @@ from __future__ import annotations
 import secrets
 from urllib.parse import quote, urlencode
 
-from university_local.assignments.service import get_assignment, list_submissions, submit
+from university_local.assignments.models import TEXT_MAX_CHARS
+from university_local.assignments.service import get_assignment, list_submissions, submission_types, submit
 from university_local.core.db import loads
 from university_local.core.errors import ApiError
 from university_local.core.html import sanitize_html
@@ -48,11 +51,13 @@ def assignment_page(req: Request, assignment_id: str) -> Reply:
         rubric=loads(assignment["rubric"]) if assignment["rubric"] else None,
         due=v.when(assignment["due_date"]) if assignment["due_date"] else None, types=types,
         accept=",".join(sorted(set(types) | {content_type_for(t) for t in types} - {"application/octet-stream"})),
-        max_bytes=assignment["max_file_size_mb"] * 1024 * 1024, action=action,
+        max_bytes=assignment["max_file_size_mb"] * 1024 * 1024, action=action, kinds=submission_types(assignment),
+        text_max=TEXT_MAX_CHARS,
         submitted=bool(req.query_values("submitted")))
 
 
-@assignment_pages.post("/assignments/<assignment_id>/submit", summary="Upload work (multipart/form-data)",
+@assignment_pages.post("/assignments/<assignment_id>/submit",
+                       summary="Hand in work: a file, a written answer or both (multipart/form-data)",
                        access="public", returns=raw(HTML))
 def submit_page(req: Request, assignment_id: str) -> Reply:
     v = visit(req)

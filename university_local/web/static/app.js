@@ -149,8 +149,9 @@
     tick();
   }
 
-  /* An assignment upload: the type and size are checked before sending, a bar shows progress, and
-     a dropped connection is retried with the same file and the same operation id (one submission). */
+  /* An assignment hand-in: a file's type and size are checked before sending, a bar shows progress,
+     and a dropped connection is retried with the same file or answer and the same operation id
+     (one submission). */
   var upload = document.querySelector("form.upload");
   if (upload && window.FormData) {
     var status = upload.querySelector(".upload-state");
@@ -158,16 +159,20 @@
     var note = function (key, extra) { status.textContent = status.getAttribute("data-" + key) + (extra || ""); };
     upload.addEventListener("submit", function (event) {
       var input = upload.querySelector("input[type=file]");
-      var file = input.files && input.files[0];
-      if (!file) { return; }
-      var types = upload.getAttribute("data-types").split(",");
-      var name = file.name.toLowerCase();
-      var fits = false;
-      for (var t = 0; t < types.length; t++) {
-        if (name.slice(-types[t].length) === types[t]) { fits = true; }
+      var answer = upload.querySelector("textarea[name=text]");
+      var file = input && input.files && input.files[0];
+      var written = answer && /\S/.test(answer.value);
+      if (!file && !written) { event.preventDefault(); note("empty"); return; }
+      if (file) {
+        var types = upload.getAttribute("data-types").split(",");
+        var name = file.name.toLowerCase();
+        var fits = false;
+        for (var t = 0; t < types.length; t++) {
+          if (name.slice(-types[t].length) === types[t]) { fits = true; }
+        }
+        if (!fits) { event.preventDefault(); note("wrong-type"); return; }
+        if (file.size > parseInt(upload.getAttribute("data-max-bytes"), 10)) { event.preventDefault(); note("too-big"); return; }
       }
-      if (!fits) { event.preventDefault(); note("wrong-type"); return; }
-      if (file.size > parseInt(upload.getAttribute("data-max-bytes"), 10)) { event.preventDefault(); note("too-big"); return; }
       event.preventDefault();
       var data = new FormData(upload);
       var tries = 0;
@@ -185,7 +190,7 @@
           note("failed", " " + (detail ? detail.textContent : xhr.status));
         };
         xhr.onerror = xhr.ontimeout = function () {
-          if (tries < 20) { note("retrying"); setTimeout(go, Math.min(30000, 1000 * tries)); } else { note("failed"); }
+          if (tries < 20) { note(file ? "retrying" : "retrying-answer"); setTimeout(go, Math.min(30000, 1000 * tries)); } else { note("failed"); }
         };
         note("sending");
         xhr.send(data);
