@@ -827,3 +827,120 @@ def test_an_upload_that_stops_arriving_leaves_nothing(client: str, course_setup,
     assert eventually(lambda: temp_files(server) == [], timeout=15)
     assert blobs(server) == before
     assert api.get(f"/assignments/{assignment['id']}/submissions").json()["meta"]["total"] == 0
+
+
+# -- written answers -----------------------------------------------------------------------
+
+
+def hand_in(client: Api, assignment_id: str, *parts: tuple[str, str | None, bytes],
+            key: str | None = None) -> httpx.Response:
+    headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+    if key:
+        headers["Idempotency-Key"] = key
+    return client.http.post(f"/assignments/{assignment_id}/submissions", content=multipart(*parts), headers=headers)
+
+
+def test_a_text_assignment_takes_a_written_answer_and_no_file(tenant: Tenant, server: ServerProcess) -> None:
+    api = tenant.secret
+    lesson = lesson_of(api, status="published")
+    essay = make_assignment(api, lesson["id"], title="Essay", submission_types=["text"], rubric=[], max_score=10)
+    assert essay["attributes"]["submission_types"] == ["text"]
+    enroll(api, "ana", lesson["attributes"]["course_id"])
+    answer = "Water boils at 100 °C <b>at sea level</b>.\r\nHigher up, sooner."
+    response = hand_in(tenant.publishable, essay["id"], ("user_id", None, b"ana"), ("text", None, answer.encode()))
+    assert response.status_code == 201, response.text
+    attrs = response.json()["data"]["attributes"]
+    assert attrs["text"] == "Water boils at 100 °C <b>at sea level</b>.\nHigher up, sooner."  # as written
+    assert attrs["file"] is None and attrs["attempt"] == 1 and attrs["status"] == "submitted"
+    download = api.get(f"/submissions/{response.json()['data']['id']}/file")
+    assert download.status_code == 404 and error_of(download)["code"] == "file_not_found"
+    # A file is refused at its part's headers, before it streams; so are a blank and a too long answer.
+    with_file = hand_in(api, essay["id"], ("user_id", None, b"ana"), ("file", "essay.txt", b"words"))
+    assert with_file.status_code == 422 and error_of(with_file)["source"]["pointer"] == "/file"
+    blank = hand_in(api, essay["id"], ("user_id", None, b"ana"), ("text", None, b" \r\n\t"))
+    assert blank.status_code == 422 and error_of(blank)["source"]["pointer"] == "/text"
+    too_long = hand_in(api, essay["id"], ("user_id", None, b"ana"), ("text", None, b"w" * 50_001))
+    assert too_long.status_code == 422 and error_of(too_long)["source"]["pointer"] == "/text"
+    assert api.get(f"/assignments/{essay['id']}/submissions").json()["meta"]["total"] == 1
+    assert temp_files(server) == []
+    # Graded like any other submission.
+    graded = api.patch(f"/submissions/{response.json()['data']['id']}/grade", {"total_score": 8, "feedback": "Good."})
+    assert graded.status_code == 200, graded.text
+    assert graded.json()["data"]["attributes"]["final_score"] == 8
+
+
+def test_an_assignment_taking_both_wants_one_or_the_other(tenant: Tenant) -> None:
+    api = tenant.secret
+    lesson = lesson_of(api, status="published")
+    either = make_assignment(api, lesson["id"], submission_types=["file", "text"])
+    enroll(api, "ana", lesson["attributes"]["course_id"])
+    nothing = hand_in(api, either["id"], ("user_id", None, b"ana"), ("text", None, b""), ("file", "", b""))
+    assert nothing.status_code == 422
+    assert {e["source"]["pointer"] for e in nothing.json()["errors"]} == {"/file", "/text"}
+    text_only = hand_in(api, either["id"], ("user_id", None, b"ana"), ("text", None, b"See my notes."),
+                        ("file", "", b""))  # a browser's empty file input
+    assert text_only.status_code == 201 and text_only.json()["data"]["attributes"]["file"] is None
+    both = hand_in(api, either["id"], ("user_id", None, b"ana"), ("text", None, b"And the code."),
+                   ("file", "todo.zip", zip_bytes()))
+    attrs = both.json()["data"]["attributes"]
+    assert both.status_code == 201 and attrs["text"] == "And the code." and attrs["file"]["filename"] == "todo.zip"
+    file_only = submitted(api, either["id"], "ana")
+    assert file_only["attributes"]["text"] is None and file_only["attributes"]["attempt"] == 3
+
+
+def test_a_file_assignment_refuses_a_text_and_keeps_its_types(course_setup) -> None:
+    api, _, assignment = course_setup
+    assert assignment["attributes"]["submission_types"] == ["file"]  # the default
+    answer = submit(api, assignment["id"], "ana", zip_bytes(), text="Here it is")
+    assert answer.status_code == 422 and error_of(answer)["source"]["pointer"] == "/text"
+    twice = api.patch(f"/assignments/{assignment['id']}", {"data": {"type": "assignment", "id": assignment["id"],
+                                                                   "attributes": {"submission_types": ["text", "text"]}}})
+    assert twice.status_code == 422
+    assert error_of(twice)["source"]["pointer"] == "/data/attributes/submission_types/1"
+    unknown = api.patch(f"/assignments/{assignment['id']}", {"data": {"type": "assignment", "id": assignment["id"],
+                                                                     "attributes": {"submission_types": ["video"]}}})
+    assert unknown.status_code == 422
+    changed = api.patch(f"/assignments/{assignment['id']}", {"data": {"type": "assignment", "id": assignment["id"],
+                                                                     "attributes": {"submission_types": ["text"]}}})
+    assert changed.status_code == 200 and changed.json()["data"]["attributes"]["submission_types"] == ["text"]
+
+
+def test_a_submission_sent_again_with_its_key_counts_once(course_setup) -> None:
+    api, _, assignment = course_setup
+    first = hand_in(api, assignment["id"], ("user_id", None, b"ana"), ("file", "todo.zip", zip_bytes()), key="op-1")
+    again = hand_in(api, assignment["id"], ("user_id", None, b"ana"), ("file", "todo.zip", zip_bytes()), key="op-1")
+    assert first.status_code == 201 and again.status_code == 201
+    assert again.headers.get("idempotent-replayed") == "true" and "idempotent-replayed" not in first.headers
+    assert again.json()["data"] == first.json()["data"]
+    other = hand_in(api, assignment["id"], ("user_id", None, b"ana"), ("file", "todo.zip", zip_bytes()), key="op-2")
+    assert other.json()["data"]["attributes"]["attempt"] == 2
+
+
+def test_submissions_made_before_written_answers_survive_the_migration(tmp_path) -> None:
+    import sqlite3
+
+    from university_local.core.db import Store, _migration_scripts
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    for number, script in _migration_scripts():
+        if number < 15:
+            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("INSERT INTO assignments (id, app_id, env, course_id, lesson_id, title, max_score, "
+                 "allowed_file_types, max_file_size_mb, created_at, updated_at) VALUES ('assignment-1', 'app', "
+                 "'test', 'course-1', 'lesson-1', 'Old', 10, '[\".zip\"]', 5, 'now', 'now')")
+    conn.execute("INSERT INTO submissions (id, app_id, env, assignment_id, course_id, lesson_id, user_id, attempt, "
+                 "filename, content_type, file_size, file_sha256, late, late_penalty_percent, submitted_at, "
+                 "updated_at, idempotency_key) VALUES ('submission-1', 'app', 'test', 'assignment-1', 'course-1', "
+                 "'lesson-1', 'ana', 1, 'a.zip', 'application/zip', 3, 'abc', 0, 0, 'now', 'now', 'k')")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.migrate() >= 15
+    row = store.one("SELECT * FROM submissions WHERE id = 'submission-1'")
+    assert row is not None and row["filename"] == "a.zip" and row["text"] is None and row["idempotency_key"] == "k"
+    assert store.scalar("SELECT submission_types FROM assignments") == '["file"]'
+    indexes = {r["name"] for r in store.all("SELECT name FROM sqlite_master WHERE tbl_name = 'submissions' "
+                                            "AND type = 'index' AND name NOT LIKE 'sqlite_%'")}
+    assert indexes == {"submissions_assignment", "submissions_user", "submissions_idempotency"}

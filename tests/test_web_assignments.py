@@ -122,3 +122,30 @@ def test_a_dropped_upload_is_retried_with_the_same_file(browser: Any, web_server
     assert len(sent) == 2 and sent[0] == sent[1]
     assert len(submissions(school, assignment_id)) == 1
     page.context.close()
+
+
+def test_a_written_answer_is_handed_in_and_shown_as_written(browser: Any, web_server: ServerProcess,  # noqa: F811
+                                                            school: School, js: bool) -> None:  # noqa: F811
+    api = school.api
+    lesson = api.lesson(school.module_ids[0], title="Write about rain", content_type="assignment",
+                        content={"estimated_minutes": 15})
+    made = api.create("/assignments", "assignment", title="Write about rain", lesson_id=lesson["id"], max_score=5,
+                      submission_types=["file", "text"], allowed_file_types=[".pdf"], max_file_size_mb=1)
+    page = new_page(browser, js)
+    sign_in(page, web_server.base, school)
+    page.wait_for_url(web_server.base + "/")
+    page.goto(f"{web_server.base}/assignments/{made['id']}")
+    expect(page.get_by_text("Written answers: up to 50,000 characters")).to_be_visible()
+    check_accessible(page)
+    if js:  # neither an answer nor a file: the page says so and sends nothing
+        page.get_by_role("button", name="Hand in").click()
+        expect(page.locator(".upload-state")).to_have_text("Write your answer or choose a file.")
+    page.get_by_label("Your answer").fill("Rain comes from clouds.\n<script>alert(1)</script>")
+    page.get_by_role("button", name="Hand in").click()
+    page.wait_for_url(re.compile(r"\?submitted=1$"))
+    [submitted] = submissions(school, made["id"])
+    assert submitted["attributes"]["text"] == "Rain comes from clouds.\n<script>alert(1)</script>"
+    assert submitted["attributes"]["file"] is None
+    expect(page.locator(".answer")).to_have_text("Rain comes from clouds.\n<script>alert(1)</script>")
+    assert page.locator(".answer script").count() == 0
+    page.context.close()

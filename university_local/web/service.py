@@ -16,11 +16,12 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from university_local.core.clock import now_iso, to_iso, utcnow
 from university_local.core.db import Db, Row, Store
 from university_local.core.scope import Scope, Tenant
-from university_local.users.service import hash_secret, verify_secret
+from university_local.users.service import get_user, hash_secret, verify_secret
 
 LEARNER_RUN = 5  # wrong PINs in a row for one learner before tries pause
 DEVICE_RUN = 10  # wrong PINs from one device, whoever they were for
@@ -123,11 +124,33 @@ def sign_in(db: Db, name: str, secret: str, device_id: str) -> str:
     return token
 
 
+def signin_pause(db: Db, user_id: str) -> dict[str, Any]:
+    """A learner's wrong-PIN record: failures in the current run, blocked_until and seconds_left
+    (0 when they may try now). A learner with no record answers zeros; an unknown user 404."""
+    get_user(db, user_id)
+    row = db.one("SELECT failures, last_at, blocked_until FROM signin_failures WHERE app_id = :app AND env = :env "
+                 "AND subject = :s", {"s": f"user:{user_id}"})
+    now = utcnow()
+    if row is None or _parse(row["last_at"]) < now - FORGET_AFTER:
+        return {"user_id": user_id, "failures": 0, "blocked_until": None, "seconds_left": 0}
+    left = _paused_for(db, f"user:{user_id}", now)
+    return {"user_id": user_id, "failures": row["failures"], "blocked_until": row["blocked_until"] if left else None,
+            "seconds_left": left}
+
+
 def clear_failures(db: Db, user_id: str) -> int:
     """Lift a learner's pause (an instructor's call); how many records it cleared."""
+    get_user(db, user_id)
     with db.transaction():
         return db.execute("DELETE FROM signin_failures WHERE app_id = :app AND env = :env AND subject = :subject",
                           {"subject": f"user:{user_id}"}).rowcount
+
+
+def clear_all_failures(db: Db) -> int:
+    """Lift every pause of the organisation, learners' and devices' (a class's shared tablet that
+    tried too many PINs); how many records it cleared."""
+    with db.transaction():
+        return db.execute("DELETE FROM signin_failures WHERE app_id = :app AND env = :env").rowcount
 
 
 def _paused_for(db: Db, subject: str, now: datetime) -> int:
