@@ -27,7 +27,7 @@ from tests.conftest import (
     make_tenant,
 )
 from tests.receiver import Receiver
-from university_local.assignments.resources import content_disposition
+from university_local.core.files import content_disposition
 from university_local.core.uploads import matching_type, safe_filename, sniff
 
 PAST = "2020-01-01T00:00:00Z"

@@ -35,6 +35,8 @@ PUBLIC: dict[tuple[str, str], str] = {
         "the verification API: anyone holding a certificate may check its number",
     ("GET", "/scorm/content/{package_id}/{path}"):
         "package files framed by the player, which cannot send a key; the package id's 80 random bits guard them",
+    ("GET", "/media/{media_id}/{filename}"):
+        "media files played by a <video> or shown in a lesson, which cannot send a key; the media id guards them",
     ("GET", "/scorm/player/{name}"): "the player's static scripts and styles; no record behind the name",
     ("GET", "/scorm/play/{token}"): "the player page of a launch; the signed launch token is the credential",
     ("POST", "/scorm/play/{token}/sessions"): "the player opening a SCO session; authenticated by its token",
@@ -280,6 +282,9 @@ def organisation(api: Api, base: str, receiver: Receiver, learner: str) -> dict[
     ids["package_id"] = uploaded.json()["data"]["id"]
     ids["lesson_id"] = scorm_lesson = uploaded.json()["data"]["attributes"]["lesson_id"]  # every lesson path takes it
     ids["scorm_attempt_id"] = scorm_attempt(api, base, scorm_lesson, user)
+    added = api.http.post("/media", files={"file": ("notes.pdf", b"%PDF-1.4 probe", "application/pdf")})
+    assert added.status_code == 201, added.text
+    ids["media_id"] = added.json()["data"]["id"]
     return ids
 
 

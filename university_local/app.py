@@ -37,6 +37,7 @@ from university_local.discussions.feature import FEATURE as discussions
 from university_local.enrollments.feature import FEATURE as enrollments
 from university_local.learning_paths.feature import FEATURE as learning_paths
 from university_local.lessons.feature import FEATURE as lessons
+from university_local.media.feature import FEATURE as media
 from university_local.modules.feature import FEATURE as modules
 from university_local.progress.feature import FEATURE as progress
 from university_local.quizzes.feature import FEATURE as quizzes
@@ -52,7 +53,8 @@ from university_local.webhooks.feature import FEATURE as webhooks
 
 API_PREFIX = "/v1/university"
 FEATURES: list[Feature] = [tenancy, courses, modules, lessons, users, enrollments, progress, quizzes, assignments,
-                           discussions, learning_paths, certificates, scorm, webhooks, analytics, ratings, reports, web]
+                           discussions, learning_paths, certificates, scorm, media, webhooks, analytics, ratings,
+                           reports, web]
 
 
 class OpenApiDocument(BaseModel):

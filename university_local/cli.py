@@ -172,7 +172,7 @@ def _migrate(args: argparse.Namespace, config: Config) -> None:
 def _demo(args: argparse.Namespace, config: Config) -> None:
     from university_local.demo import load_demo
 
-    print("\n".join(_demo_lines(load_demo(_store(config)), config.port)))
+    print("\n".join(_demo_lines(load_demo(_store(config), config.data_dir), config.port)))
 
 
 def _demo_lines(demo: dict[str, Any], port: int) -> list[str]:
@@ -218,7 +218,7 @@ def _serve(args: argparse.Namespace, config: Config) -> None:
     if args.demo:
         from university_local.demo import load_demo
 
-        demo = load_demo(store)
+        demo = load_demo(store, config.data_dir)
     organisations = [row["name"] for row in store.all("SELECT name FROM apps ORDER BY id")]
     store.close()
     advertising = lan.Advertising(None)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
-from urllib.parse import quote
 
 from pydantic import Field
 
@@ -130,9 +128,3 @@ def submission_resource(row: Row) -> dict[str, Any]:
         "graded_at": row["graded_at"],
         "updated_at": row["updated_at"],
     }, {"assignment": to_one("assignment", row["assignment_id"]), "user": to_one("user", row["user_id"])})
-
-
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback name and the exact name in RFC 6266/5987 form."""
-    fallback = re.sub(r'[^\x20-\x7e]|["\\%;]', "_", filename) or "submission"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

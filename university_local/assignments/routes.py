@@ -25,9 +25,9 @@ from university_local.assignments.resources import (
     ASSIGNMENT,
     SUBMISSION,
     assignment_resource,
-    content_disposition,
     submission_resource,
 )
+from university_local.core.files import content_disposition
 from university_local.core.jsonapi import check_body_id, document
 from university_local.core.models import patch_fields
 from university_local.core.routing import NOTHING, LearnerQuery, Reply, Request, Router, many, one, raw

@@ -33,12 +33,14 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import os
+import re
 import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import quote
 
 import bottle
 
@@ -239,6 +241,13 @@ def send_file(req: Request, path: Path, media_type: str, identity: str, cache_co
             return Reply(FileRange.open(path, start, end - start + 1, size), 206, headers, media_type)
     headers["Content-Length"] = str(size)
     return Reply(open(path, "rb"), None, headers, media_type)  # noqa: SIM115 - the server streams and closes it
+
+
+def content_disposition(filename: str, *, inline: bool = False) -> str:
+    """`attachment` (or `inline`) with an ASCII fallback name and the exact name in RFC 6266/5987 form."""
+    fallback = re.sub(r'[^\x20-\x7e]|["\\%;]', "_", filename) or "download"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def parse_range(spec: str, size: int) -> tuple[int, int] | None:

@@ -77,7 +77,11 @@ _MAGIC: dict[str, tuple[bytes, ...]] = {
     ".png": (b"\x89PNG\r\n\x1a\n",),
     ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
     ".gif": (b"GIF87a", b"GIF89a"),
+    ".webm": (b"\x1aE\xdf\xa3",), ".mkv": (b"\x1aE\xdf\xa3",),
+    ".ogg": (b"OggS",), ".ogv": (b"OggS",), ".oga": (b"OggS",), ".opus": (b"OggS",),
+    ".mp3": (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"), ".wav": (b"RIFF",), ".flac": (b"fLaC",),
 }
+_ISO_MEDIA = {".mp4", ".m4v", ".m4a", ".mov"}  # ISO base media files: "ftyp" at byte 4
 # Text: no NUL byte in the first SNIFF_BYTES (unless a UTF-16 byte-order mark says why).
 _TEXT = {".txt", ".md", ".csv", ".tsv", ".json", ".py", ".java", ".c", ".h", ".cpp", ".js", ".ts", ".html",
          ".css", ".sql", ".xml", ".yaml", ".yml", ".rb", ".go", ".rs", ".sh", ".ipynb", ".tex"}
@@ -96,7 +100,9 @@ CONTENT_TYPES = {
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     ".odt": "application/vnd.oasis.opendocument.text", ".ods": "application/vnd.oasis.opendocument.spreadsheet",
     ".odp": "application/vnd.oasis.opendocument.presentation", ".epub": "application/epub+zip",
-    ".mp3": "audio/mpeg", ".mp4": "video/mp4",
+    ".mp3": "audio/mpeg", ".mp4": "video/mp4", ".m4v": "video/mp4", ".webm": "video/webm", ".ogv": "video/ogg",
+    ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg", ".wav": "audio/wav",
+    ".flac": "audio/flac", ".webp": "image/webp",
 }
 
 
@@ -158,6 +164,10 @@ def sniff(file_type: str, head: bytes) -> bool:
     """Whether the file's first bytes fit its type (types without a signature always fit)."""
     if file_type in _MAGIC:
         return head.startswith(_MAGIC[file_type])
+    if file_type in _ISO_MEDIA:
+        return head[4:8] == b"ftyp"
+    if file_type == ".webp":
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
     if file_type == ".tar":
         return head[257:262] == b"ustar"
     if file_type in _TEXT:
@@ -207,6 +217,7 @@ class FormSpec:
     before_file: Callable[[dict[str, str]], None] = lambda fields: None
     refused_fields: dict[str, str] = field(default_factory=dict)  # name -> why: 422 at the part's headers
     overhead_bytes: int = FORM_OVERHEAD_BYTES  # room beside the file in Content-Length: text fields, headers
+    limit_for: str = "this assignment"  # whose size limit, in the 413 errors' words
 
 
 def read_form(environ: dict[str, Any], data_dir: Path, spec: FormSpec) -> Form:
@@ -259,8 +270,8 @@ class _FormReader:
         if self.length < 0:
             raise ApiError(411, "length_required", "Send the upload with a Content-Length header.")
         if self.length > self.spec.max_file_bytes + self.spec.overhead_bytes:
-            raise ApiError(413, "payload_too_large", f"The upload is {self.length} bytes; files for this assignment "
-                           f"may be at most {_size(self.spec.max_file_bytes)}.", pointer="/file")
+            raise ApiError(413, "payload_too_large", f"The upload is {self.length} bytes; files for "
+                           f"{self.spec.limit_for} may be at most {_size(self.spec.max_file_bytes)}.", pointer="/file")
         parser = MultipartParser(boundary, {
             "on_part_begin": self._part_begin,
             "on_header_field": lambda data, start, end: self._header_name.extend(data[start:end]),
@@ -396,7 +407,7 @@ class _FormReader:
         self.file.size += len(piece)
         if self.file.size > self.spec.max_file_bytes:
             raise ApiError(413, "file_too_large", f"The file is over the limit of {_size(self.spec.max_file_bytes)} "
-                           "for this assignment.", pointer=f"/{self.spec.file_field}")
+                           f"for {self.spec.limit_for}.", pointer=f"/{self.spec.file_field}")
         if not self._sniffed:
             self._head.extend(piece[: SNIFF_BYTES - len(self._head)])
             if len(self._head) >= SNIFF_BYTES:

@@ -340,8 +340,11 @@ def lesson_page(req: Request, lesson_id: str) -> Reply:
             scorm_url = scorm_launch(db, request).path
         except ApiError:  # no package yet, or an enrollment that has expired
             scorm_error = True
+    download_url = content.get("document_url") or content.get("video_url")
+    if download_url and download_url.startswith("/media/"):  # this server's media: a download, whatever the browser
+        download_url += "?download=1"
     return v.page(
-        "lesson.html", course=course, lesson=lesson, module=module, content=content,
+        "lesson.html", course=course, lesson=lesson, module=module, content=content, download_url=download_url,
         scorm_url=scorm_url, scorm_error=scorm_error,
         html=sanitize_html(content.get("html", "")) if lesson["content_type"] == "text" else "",
         enrolled=enrollment is not None, progress=progress,
