@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import ServerProcess, Tenant, make_tenant, start_server
+from university_local.core.clock import to_iso, utcnow
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -273,6 +275,17 @@ def test_an_idle_session_ends_by_itself(browser: Any, web_server: ServerProcess,
     sign_in(page, web_server.base, school)
     page.wait_for_url(web_server.base + "/")
     store = web_server.store
+    # A learner still at work: a page more than a minute after the last one moves the last-seen time.
+    two_minutes_ago = to_iso(utcnow() - timedelta(minutes=2))
+    with store.transaction() as tx:
+        tx.execute("UPDATE web_sessions SET last_seen_at = ? WHERE user_id = 'amani' AND app_id = ?",
+                   (two_minutes_ago, school.tenant.app_id))
+    page.goto(web_server.base + "/")
+    expect(page.get_by_role("heading", name="Hello, Amani Njoroge")).to_be_visible()
+    seen = store.scalar("SELECT last_seen_at FROM web_sessions WHERE user_id = 'amani' AND app_id = ?",
+                        (school.tenant.app_id,))
+    assert seen > two_minutes_ago
+    # Left idle longer than the site allows: the next page signs the learner out.
     with store.transaction() as tx:
         tx.execute("UPDATE web_sessions SET last_seen_at = '2000-01-01T00:00:00.000Z' WHERE user_id = 'amani' "
                    "AND app_id = ?", (school.tenant.app_id,))

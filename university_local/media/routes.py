@@ -20,7 +20,7 @@ files = Router("media files")
 @router.post("/media", summary="Add a file to the media library (multipart/form-data: file); lessons then "
                                 "point at its url", raw_body="multipart/form-data", raw_schema=MediaForm,
              returns=one(MEDIA), status=201)
-def upload(req: Request) -> dict[str, Any]:
+def add_media(req: Request) -> dict[str, Any]:
     row = service.upload(req.db, req.environ, data_dir=req.config.data_dir, drain_limit=req.config.max_body_bytes)
     return document(media_resource(row))
 

@@ -209,8 +209,8 @@ class ScormResultAttributes(Attributes):
     user_id: str
     course_id: str
     package_id: str | None = Field(description="The package version of the learner's latest attempt, else the "
-                                                "lesson's current one.")
-    scorm_version: ScormVersion
+                                                "lesson's current one; null while the lesson has no package.")
+    scorm_version: ScormVersion | None = Field(description="Null while the lesson has no package.")
     completed: bool = Field(description="Every SCO completed (or passed) and none failed: the lesson counts as "
                                         "completed in the learner's progress.")
     completed_at: Timestamp | None
