@@ -1,17 +1,24 @@
 """A whole quiz in the learner pages, with JavaScript on and off: start, answer question by
 question (each saved as given), review with the unanswered listed, submit, and the result with
 per-question feedback. With JavaScript, answers given while the device is offline are kept on it
-and reach the server once when it is back."""
+and reach the server once when it is back. When a timed quiz's time runs out while the device is
+offline, the server's rule for late work holds and the page says what counted."""
 
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from babel.dates import format_time
 from playwright.sync_api import expect
 
 from tests.conftest import ServerProcess
 from tests.test_web import School, browser, check_accessible, js, new_page, school, sign_in, web_server  # noqa: F401
+from university_local.core.clock import to_iso
+from university_local.quizzes.service import GRACE_SECONDS
 
 QUESTIONS = [
     {"type": "multiple_choice", "question": "Which is a fruit?", "points": 1,
@@ -123,4 +130,81 @@ def test_answers_given_offline_reach_the_server_once(browser: Any, web_server: S
     expect(page.locator("#net")).to_have_text(re.compile("has been sent|Saved"))
     answers = attempt_of(school, quiz_id)["attributes"]["answers"]
     assert len(answers) == 1
+    page.context.close()
+
+
+def end_the_time(srv: ServerProcess, attempt_id: str) -> datetime:
+    """Make an attempt's time run out now, on the server.
+
+    The server runs in its own process, so its clock cannot be moved from here, and the shortest
+    time limit a quiz takes is one minute (plus GRACE_SECONDS for answers still in flight). Rather
+    than wait that long, the test moves this one attempt's deadline into the past, beyond the grace,
+    in the server's SQLite file. Nothing else changes: from then on the server applies its own rule
+    (quizzes/service.py) to the attempt exactly as if the minute had gone by."""
+    deadline = datetime.now(UTC) - timedelta(seconds=GRACE_SECONDS + 60)
+    with closing(sqlite3.connect(srv.data_dir / "university.sqlite3", timeout=30)) as db, db:
+        db.execute("UPDATE quiz_attempts SET deadline_at = ? WHERE id = ?", (to_iso(deadline), attempt_id))
+    return deadline
+
+
+def test_the_time_runs_out_while_the_device_is_offline(browser: Any, web_server: ServerProcess,  # noqa: F811
+                                                        school: School, js: bool) -> None:  # noqa: F811
+    quiz = school.api.create("/quizzes", "quiz", title="Against the clock", course_id=school.course_id,
+                             passing_score=50, time_limit_minutes=1, questions=QUESTIONS)
+    page = new_page(browser, js)
+    if js:  # the page's timer runs on the device's clock: the test moves it on, as it moves the server's deadline
+        page.clock.install()
+    sign_in(page, web_server.base, school)
+    page.wait_for_url(web_server.base + "/")
+    page.goto(f"{web_server.base}/quizzes/{quiz['id']}")
+    page.get_by_role("button", name="Start the quiz").click()
+    page.wait_for_url(re.compile(r"/questions/1$"))
+    assert current_question(page) == "Which is a fruit?"  # not shuffled: question 1 is question_index 0
+    answer(page, "")
+    if js:
+        expect(page.locator("#net")).to_have_text("Saved")
+    page.get_by_role("button", name="Save and next").click()  # online: the first answer reaches the server
+    page.wait_for_url(re.compile(r"/questions/2$"))
+    attempt_id = attempt_of(school, quiz["id"])["id"]
+    assert [a["question_index"] for a in attempt_of(school, quiz["id"])["attributes"]["answers"]] == [0]
+
+    page.context.set_offline(True)
+    answer(page, "")  # "The sun is a star.": with JavaScript kept on the device, without it still in the form
+    if js:
+        expect(page.locator("#net")).to_have_text(re.compile("Saved on this device"))
+    deadline = end_the_time(web_server, attempt_id)
+    if js:
+        page.clock.fast_forward("01:05")  # the page's timer ends too; offline, the page stays where it is
+        expect(page.locator("#net")).to_have_text(re.compile("Time is up, and this device cannot reach the server"))
+        expect(page).to_have_url(re.compile(r"/questions/2$"))
+    page.context.set_offline(False)
+    if js:
+        page.evaluate("window.dispatchEvent(new Event('online'))")  # the outbox sends what it kept
+    else:
+        page.get_by_role("button", name="Save and next").click()  # the learner sends the form again
+
+    # The server refused the late answer; the page it sends the learner to says so, and what counted.
+    # (Either the review, or the result if the server's scheduler has already graded the attempt.)
+    page.wait_for_url(re.compile(r"late=1$"))
+    ran_out = format_time(deadline, "short", tzinfo=UTC, locale="en")
+    notice = page.locator(".notice[role=status]").first
+    expect(notice).to_contain_text(f"Time ran out at {ran_out}; answers given after that were not counted.")
+    expect(notice).to_contain_text("An answer you gave after the time ended was not accepted.")
+    expect(notice).to_contain_text("These answers reached the server in time and count: question 1.")
+    if "/review" in page.url:
+        check_accessible(page)
+        page.get_by_role("button", name="Submit").click()
+    page.wait_for_url(re.compile(r"/attempts/[^/?]+(\?late=1)?$"))
+    notice = page.locator(".notice[role=status]").first
+    expect(notice).to_contain_text(f"Time ran out at {ran_out}; answers given after that were not counted.")
+    expect(notice).to_contain_text("These answers reached the server in time and count: question 1.")
+    expect(notice).to_contain_text("this attempt was submitted late and graded with those answers only")
+    check_accessible(page)
+
+    graded = attempt_of(school, quiz["id"])["attributes"]
+    assert graded["status"] == "graded" and graded["late"] is True
+    answered = {r["question_index"]: r["answered"] for r in graded["results"]}
+    assert answered == {0: True, 1: False, 2: False, 3: False, 4: False}  # the first answer, not the one given offline
+    if js:
+        assert page.evaluate("window.localStorage.getItem('ul-outbox')") == "[]"  # refused, so not sent again
     page.context.close()

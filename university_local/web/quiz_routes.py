@@ -2,9 +2,11 @@
 
 One question a page keeps every step a plain form post (no JavaScript needed, and nothing typed is
 lost if the connection drops: what was saved stays saved), and fits a phone. The timer is the
-server's: the deadline is the attempt's, and the page counts down to it. Submitting asks for a
-confirmation that lists the questions left unanswered; the result shows what the quiz's
-`show_correct_answers` allows.
+server's: the deadline is the attempt's, and the page counts down to it. An answer the server
+refuses because the time is over (one kept on the device while offline, sent after the deadline)
+is reported as the server answered, and the review and result pages say what counted. Submitting
+asks for a confirmation that lists the questions left unanswered; the result shows what the
+quiz's `show_correct_answers` allows.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
+
+from babel.dates import format_time
 
 from university_local.core.clock import now_iso, utcnow
 from university_local.core.db import loads
@@ -82,7 +86,7 @@ def _open(v: Visit, attempt_id: str) -> OpenAttempt | Reply:
     """The learner's attempt still in progress with its questions, or the redirect to its result."""
     attempt = get_attempt(v.db, attempt_id, _user(v))
     if attempt["status"] != "in_progress":
-        return v.redirect(f"/attempts/{quote(attempt_id)}")
+        return v.redirect(f"/attempts/{quote(attempt_id)}" + ("?late=1" if _told_late(v) else ""))
     quiz = get_quiz(v.db, attempt["quiz_id"])
     return OpenAttempt(attempt, quiz, _steps(attempt, quiz))
 
@@ -149,10 +153,9 @@ def save_page(req: Request, attempt_id: str, number: int) -> Reply:
     v, form = posted(req)
     db = v.db
     user = _user(v)
-    found = _open(v, attempt_id)
-    if isinstance(found, Reply):
-        return found
-    attempt, quiz, steps = found.attempt, found.quiz, found.steps
+    attempt = get_attempt(db, attempt_id, user)
+    quiz = get_quiz(db, attempt["quiz_id"])
+    steps = _steps(attempt, quiz)
     if not 1 <= number <= len(steps):
         raise ApiError(404, "not_found", gettext(v.language, "Not found"))
     step = steps[number - 1]
@@ -161,8 +164,8 @@ def save_page(req: Request, attempt_id: str, number: int) -> Reply:
         save_answer(db, attempt_id, user, None if answer is None else Answer(question_index=step.index, answer=answer),
                     step.index)
     except ApiError as err:
-        if err.errors[0].get("code") == "attempt_time_over":
-            return v.redirect(f"/attempts/{quote(attempt_id)}/review?late=1")
+        if err.errors[0].get("code") in ("attempt_time_over", "attempt_submitted"):
+            return _not_accepted(v, req, attempt, step, time_over=err.errors[0]["code"] == "attempt_time_over")
         if err.status != 422:
             raise
         detail = err.errors[0].get("detail", "")
@@ -177,6 +180,42 @@ def save_page(req: Request, attempt_id: str, number: int) -> Reply:
     return v.redirect(f"/attempts/{quote(attempt_id)}/questions/{target}")
 
 
+def _not_accepted(v: Visit, req: Request, attempt: Any, step: Step, *, time_over: bool) -> Reply:
+    """The server refused an answer (the time is over, or the attempt was submitted): say so.
+
+    A form post goes to the page that tells the learner what counted. The page's script (its
+    autosave, or its outbox resending an answer kept on the device) gets 409 with the sentence to
+    show and, in `X-Then`, that page."""
+    attempt = get_attempt(v.db, attempt["id"])  # as the refusal found it (the scheduler may just have closed it)
+    late = time_over or bool(attempt["late"])  # closed by the deadline (scheduler or a late submit)
+    then = f"/attempts/{quote(attempt['id'])}" + ("/review" if attempt["status"] == "in_progress" else "")
+    then += "?late=1" if late else ""
+    if req.header("X-Requested-With") != "page-script":
+        return v.redirect(then)
+    if late:
+        message = gettext(v.language, "Time ran out at %(time)s, before your answer to question %(n)s reached "
+                                      "the server, so it was not counted.") % {
+            "time": _clock(v, attempt["deadline_at"]), "n": step.number}
+    else:
+        message = gettext(v.language, "This attempt was already submitted, so your answer to question %(n)s was "
+                                      "not counted.") % {"n": step.number}
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Then": then}
+    return Reply(message, 409, headers, "text/plain; charset=utf-8", tuple(v.cookies))
+
+
+def _clock(v: Visit, stamp: str | None) -> str:
+    """The time of day of a timestamp, in the learner's language and the organisation's time zone."""
+    if not stamp:
+        return ""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return format_time(moment, "short", tzinfo=v.zone(), locale=v.language)
+
+
+def _told_late(v: Visit) -> bool:
+    """`?late=1`: the page comes after an answer the server did not accept because the time was over."""
+    return bool(v.req.query_values("late"))
+
+
 @quiz_pages.get("/attempts/<attempt_id>/review", summary="Check the answers before submitting", access="public",
                 returns=raw(HTML))
 def review_page(req: Request, attempt_id: str) -> Reply:
@@ -186,9 +225,11 @@ def review_page(req: Request, attempt_id: str) -> Reply:
         return found
     attempt, quiz, steps = found.attempt, found.quiz, found.steps
     seconds = _seconds_left(attempt)
+    refused = _told_late(v) and seconds is not None
     return v.page("review.html", quiz=quiz, attempt=attempt, steps=steps,
                   unanswered=[s for s in steps if s.saved is None], seconds_left=seconds,
-                  time_over=seconds == 0, op=service.new_operation_id())
+                  time_over=seconds == 0 or refused, refused=refused,
+                  ran_out=_clock(v, attempt["deadline_at"]), op=service.new_operation_id())
 
 
 @quiz_pages.post("/attempts/<attempt_id>/submit", summary="Submit an attempt", access="public", returns=raw(HTML))
@@ -255,7 +296,8 @@ def result_page(req: Request, attempt_id: str) -> Reply:
             bool(result.get("answered", True))))
     _, _, standing = list_attempts(db, quiz["id"], Page(1, 1), user_id=attempt["user_id"])
     return v.page("result.html", quiz=quiz, attempt=attempt, outcomes=outcomes, standing=standing,
-                  marks=seen.marks_shown, submitted=v.when(attempt["submitted_at"]), now=now_iso())
+                  marks=seen.marks_shown, submitted=v.when(attempt["submitted_at"]), now=now_iso(),
+                  ran_out=_clock(v, attempt["deadline_at"]), refused=_told_late(v) and bool(attempt["late"]))
 
 
 def _user(v: Visit) -> str:

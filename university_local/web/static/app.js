@@ -47,8 +47,8 @@
     xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
     xhr.setRequestHeader("X-Requested-With", "page-script");
     xhr.timeout = 15000;
-    xhr.onload = function () { done(xhr.status); };
-    xhr.onerror = xhr.ontimeout = function () { done(0); };
+    xhr.onload = function () { done(xhr.status, xhr); };
+    xhr.onerror = xhr.ontimeout = function () { done(0, xhr); };
     xhr.send(encode(fields));
   }
 
@@ -60,6 +60,35 @@
     try { window.localStorage.setItem(OUTBOX, JSON.stringify(items)); return true; } catch (e) { return false; }
   }
 
+  /* Where to go once the outbox is empty: the page that tells what the server counted, after it
+     refused an answer of this attempt (the time is over), or the review when the timer ends. */
+  var leaveTo = null;
+  var timeUp = "";
+
+  /* The server would not take it, and said why (409 with the sentence and, in X-Then, the page that
+     tells what counted): show its words; on the pages of that attempt, go there once all is sent. */
+  function refused(url, xhr) {
+    var then = xhr.status === 409 && xhr.getResponseHeader("X-Then");
+    if (!then) { return false; }
+    say(xhr.responseText, "bad");
+    var attempt = url.split("/").slice(0, 3).join("/");
+    var here = window.location.pathname;
+    if (here === attempt || here.indexOf(attempt + "/") === 0) { leaveTo = then; }
+    return true;
+  }
+
+  /* Go to `leaveTo`, but only once the outbox is empty and the server answers: offline, the page stays. */
+  function leave() {
+    if (!leaveTo) { return; }
+    if (readOutbox().length) { flush(); return; }  /* flush comes back here when it is empty */
+    var xhr = new XMLHttpRequest();
+    xhr.open("GET", leaveTo, true);
+    xhr.timeout = 15000;
+    xhr.onload = function () { window.location.href = leaveTo; };
+    xhr.onerror = xhr.ontimeout = function () { say(timeUp || text("kept"), "warn"); };
+    xhr.send();
+  }
+
   /* Send now; if the server cannot be reached, keep it (with its operation id) and send it later. */
   function send(url, fields) {
     if (fields instanceof Array) {
@@ -68,7 +97,7 @@
       fields.csrf = csrf;
       fields.op = fields.op || opId();
     }
-    post(url, fields, function (status) {
+    post(url, fields, function (status, xhr) {
       if (status >= 200 && status < 400) {
         say(text("saved"), "");
         flush();
@@ -76,32 +105,43 @@
         var items = readOutbox();
         items.push({url: url, fields: fields});
         writeOutbox(items);
-        say(text("kept"), "warn");
+        say(leaveTo && timeUp ? timeUp : text("kept"), "warn");
+      } else if (refused(url, xhr)) {
+        leave();
       } else {
         say(text("failed") + " (" + status + ")", "bad");
       }
     });
   }
 
+  /* One item at a time, oldest first. An item the server answered is done, whatever it answered:
+     a refusal (4xx) is not sent again, and its message stays on screen in place of "all sent". */
   var flushing = false;
+  var refusals = 0;
   function flush() {
     var items = readOutbox();
     if (flushing || !items.length) { return; }
     flushing = true;
     var item = items[0];
-    post(item.url, item.fields, function (status) {
+    post(item.url, item.fields, function (status, xhr) {
       flushing = false;
-      if (status === 0) { say(text("kept"), "warn"); return; }
+      if (status === 0) { say(leaveTo && timeUp ? timeUp : text("kept"), "warn"); return; }
       var rest = readOutbox();
       rest.shift();
       writeOutbox(rest);
-      if (status >= 400) { say(text("failed") + " (" + status + ")", "bad"); }
-      if (rest.length) { flush(); } else { say(text("sent"), ""); }
+      if (status >= 400) {
+        refusals += 1;
+        if (!refused(item.url, xhr)) { say(text("failed") + " (" + status + ")", "bad"); }
+      }
+      if (rest.length) { flush(); return; }
+      if (leaveTo) { window.location.href = leaveTo; return; }
+      if (!refusals) { say(text("sent"), ""); }
     });
   }
 
-  window.addEventListener("online", flush);
-  setInterval(flush, 20000);
+  function resume() { if (leaveTo) { leave(); } else { flush(); } }
+  window.addEventListener("online", resume);
+  setInterval(resume, 20000);
   flush();
 
   /* A quiz question: every change is saved at once (and kept on the device if the server cannot
@@ -136,12 +176,14 @@
   if (timer) {
     var ends = Date.now() + 1000 * parseInt(timer.getAttribute("data-seconds"), 10);
     var label = timer.getAttribute("data-label") || "";
+    timeUp = timer.getAttribute("data-time-up") || "";
     var tick = function () {
       var left = Math.max(0, Math.round((ends - Date.now()) / 1000));
       var seconds = left % 60;
       timer.textContent = label + " " + Math.floor(left / 60) + ":" + (seconds < 10 ? "0" : "") + seconds;
-      if (left === 0 && question) {
-        window.location.href = question.getAttribute("action").replace(/\/questions\/\d+$/, "/review");
+      if (left === 0 && question) {  /* to the review, once what is kept here is sent (offline, stay) */
+        leaveTo = leaveTo || question.getAttribute("action").replace(/\/questions\/\d+$/, "/review");
+        leave();
         return;
       }
       setTimeout(tick, 1000);
