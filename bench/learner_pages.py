@@ -25,6 +25,7 @@ import gzip
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,9 @@ def load_script(base: str, sessions: list[dict[str, str]], pages: list[str], les
     return path
 
 
+SETTLE_SECONDS = 5  # between a flat-out run and a paced one
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--learners", type=int, default=200)
@@ -178,6 +182,7 @@ def main() -> None:
         # Paced: each of the learners reads for a while between pages, as a class does. wrk keeps the
         # client's own cost out of the figures (a Python client's event loop added its own tail).
         think = int(args.think * 1000)
+        time.sleep(SETTLE_SECONDS)  # the flat-out run leaves requests queued: let them drain first
         paced = [wrk(f"{args.learners} learners paced: pages", server.base + "/", {}, args.learners,
                      2 * args.seconds, script=load_script(server.base, sessions, list(pages.values())[:3],
                                                           seeded["lessons"], saves=False, think_ms=think)),
