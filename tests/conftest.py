@@ -249,3 +249,12 @@ def timeline(tmp_path: Path) -> Iterator[Timeline]:
     finally:
         server.shutdown()
         clock.set_clock(lambda: datetime.now(UTC))
+
+
+@pytest.fixture
+def tui_target(tenant: Tenant, tmp_path: Path) -> Any:
+    """Where the instructors' app points: the session server, the fresh tenant's secret key, and a
+    drafts folder of the test's own."""
+    from tui.target import Target
+
+    return Target(tenant.base, tenant.app_id, tenant.secret.key, tmp_path / "drafts")

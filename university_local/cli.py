@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,6 +67,16 @@ def _parser() -> argparse.ArgumentParser:
                        help="do not advertise the server on the LAN as <name>.local (mDNS/DNS-SD)")
     serve.add_argument("--mdns-name", help="the .local name to advertise (default classroom: classroom.local)")
     serve.set_defaults(run=_serve)
+
+    tui = sub.add_parser("tui", help="the instructors' terminal app; with no options it speaks to this data "
+                                     "directory's server with a key of its own")
+    tui.add_argument("--url", help="the server (default: the one serving this data directory)")
+    tui.add_argument("--app", help="the organisation (default: the only one here)")
+    tui.add_argument("--key", help="a secret key of that organisation (default: one made for the app, kept in "
+                                   "the data directory)")
+    tui.add_argument("--env", choices=["test", "live"], help="the environment of the key made here (default: "
+                                                             "the learner pages' environment, live)")
+    tui.set_defaults(run=_tui)
 
     sub.add_parser("migrate", help="create or upgrade the database, then exit").set_defaults(run=_migrate)
     sub.add_parser("demo", help="load the demo organisation and print fresh keys").set_defaults(run=_demo)
@@ -233,7 +244,100 @@ def _serve(args: argparse.Namespace, config: Config) -> None:
     if demo is not None:
         lines += ["", *_demo_lines(demo, config.port)]
     print("\n".join([*lines, "", "Press Ctrl+C to stop."]), flush=True)
-    serve(config)
+    _write_server_file(config, lan.learner_urls(config.host, config.port))
+    try:
+        serve(config)
+    finally:
+        server_file(config).unlink(missing_ok=True)
+
+
+def server_file(config: Config) -> Path:
+    """Where a running server says how to reach it, for `tui` and other local tools."""
+    return config.data_dir / "server.json"
+
+
+def _write_server_file(config: Config, learner_urls: list[str]) -> None:
+    from university_local.core.files import write_durably
+
+    local = "127.0.0.1" if config.host in ("0.0.0.0", "", "::") else config.host
+    payload = {"url": f"http://{local}:{config.port}", "learner_url": learner_urls[0] if learner_urls else None,
+               "pid": os.getpid()}
+    write_durably(server_file(config), json.dumps(payload).encode())
+
+
+TUI_KEYS = "tui-keys.json"  # the keys `tui` made, by organisation and environment (the file is 0600)
+
+
+def _tui(args: argparse.Namespace, config: Config) -> None:
+    """Find the server and a key, offer to start the server when none answers, then become the TUI
+    (exec: the server's packages never import the TUI; it runs as `python -m tui`)."""
+    import httpx
+
+    running: dict[str, Any] = {}
+    if server_file(config).exists():
+        running = json.loads(server_file(config).read_text(encoding="utf-8"))
+    url = (args.url or running.get("url") or f"http://127.0.0.1:{config.port}").rstrip("/")
+    store = _store(config)
+    apps_here = [row["id"] for row in store.all("SELECT id FROM apps ORDER BY id")]
+    app_id = args.app or (apps_here[0] if len(apps_here) == 1 else None)
+    if app_id is None:
+        raise ValueError("name the organisation with --app: " + (", ".join(apps_here) if apps_here else
+                                                                    "this data directory has none yet (try `demo`)"))
+    key = args.key or _tui_key(store, config, app_id, args.env or config.web_env)
+    store.close()
+    try:
+        httpx.get(url + "/health", timeout=3).raise_for_status()
+    except httpx.HTTPError:
+        command = f"university-local --data-dir {config.data_dir} serve"
+        print(f"No server answers at {url}. Start one with `{command}` (or `make run`).", file=sys.stderr)
+        if not (sys.stdin.isatty() and input("Start it now, in the background? [y/N] ").strip().lower() == "y"):
+            sys.exit(1)
+        url = _start_server_for_tui(config)
+
+    drafts = config.data_dir.resolve() / "tui-drafts"
+    argv = [sys.executable, "-m", "tui", "--url", url, "--app", app_id, "--drafts", str(drafts)]
+    if running.get("learner_url") and not args.url:
+        argv += ["--learner-url", running["learner_url"]]
+    os.execve(sys.executable, argv, {**os.environ, "UNIVERSITY_LOCAL_TUI_KEY": key})
+
+
+def _tui_key(store: Store, config: Config, app_id: str, env: Environment) -> str:
+    """The secret key `tui` made for this organisation and environment, or a new one if it has none
+    still valid (revoking it with `keys revoke` makes the next start issue another)."""
+    from university_local.core.files import write_durably
+
+    path = config.data_dir / TUI_KEYS
+    saved: dict[str, str] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    key = saved.get(f"{app_id}/{env}")
+    if key and store.one("SELECT id FROM api_keys WHERE key_hash = ? AND app_id = ? AND revoked_at IS NULL",
+                         (keys.hash_key(key), app_id)):
+        return key
+    key, _ = keys.create_key(store, app_id, env, "secret", label="tui")
+    write_durably(path, json.dumps({**saved, f"{app_id}/{env}": key}, indent=1).encode(), mode=0o600)
+    return key
+
+
+def _start_server_for_tui(config: Config) -> str:
+    """Start `serve` for this data directory in the background and wait until it answers."""
+    import subprocess
+    import time
+
+    import httpx
+
+    with open(config.data_dir / "serve-console.log", "w") as console:
+        subprocess.Popen([sys.executable, "-m", "university_local", "--data-dir", str(config.data_dir), "serve"],
+                         stdout=console, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server_file(config).exists():
+            url = str(json.loads(server_file(config).read_text(encoding="utf-8"))["url"])
+            try:
+                httpx.get(url + "/health", timeout=1).raise_for_status()
+                return url
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.2)
+    raise ValueError(f"the server did not start; see {config.data_dir / 'serve-console.log'}")
 
 
 def _console(config: Config, learner_urls: list[str], api_urls: list[str], advertising: Advertising,
@@ -257,6 +361,7 @@ def _console(config: Config, learner_urls: list[str], api_urls: list[str], adver
         lines.append(f"Wi-Fi for learners: {config.wifi_ssid} (the join card has its QR code)")
     lines.append("")
     lines += [f"API: {url}/v1/university   (health: {url}/health)" for url in api_urls]
+    lines.append(f"Instructors: university-local --data-dir {config.data_dir} tui   (in another terminal)")
     return lines
 
 

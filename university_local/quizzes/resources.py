@@ -47,6 +47,8 @@ class QuestionResult(Attributes):
     feedback: str | None = None
     solution: dict[str, Any] | None = None
     explanation: str | None = None
+    answer: Any = Field(None, description="Secret keys: what the learner answered (as submitted; null when "
+                                          "unanswered), so a grader can read an essay.")
 
 
 class AttemptAttributes(Attributes):
@@ -108,8 +110,10 @@ def attempt_resource(view: AttemptView) -> dict[str, Any]:
         attrs["questions"] = [learner_question(i, questions[i], rng) for i in loads(attempt["question_order"])]
         attrs["answers"] = loads(attempt["answers"])
     else:
+        given = {} if learner else {a["question_index"]: a["answer"] for a in loads(attempt["answers"])}
         attrs["results"] = [_result(r, questions[r["question_index"]], learner=learner, reveal=view.reveal,
                                     hide_marks=not view.marks_shown)
+                            | ({} if learner else {"answer": given.get(r["question_index"])})
                             for r in loads(attempt["results"])]
     return resource("quiz_attempt", attempt["id"], attrs,
                     {"quiz": to_one("quiz", attempt["quiz_id"]), "user": to_one("user", attempt["user_id"])})

@@ -1,0 +1,95 @@
+"""Command palette providers: courses and people by name, and every screen's actions."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from client import ApiError
+from client.types import Resource
+
+if TYPE_CHECKING:
+    from tui.app import InstructorApp
+
+
+class _Listing(Provider):
+    """Resources fetched once when the palette opens, matched by name as the instructor types."""
+
+    kind = ""
+
+    @property
+    def instructor_app(self) -> InstructorApp:
+        return cast("InstructorApp", self.app)
+
+    async def fetch(self) -> list[Resource]:
+        raise NotImplementedError
+
+    def label(self, resource: Resource) -> str:
+        return str(resource["attributes"].get("title") or resource["attributes"].get("display_name") or resource["id"])
+
+    async def startup(self) -> None:
+        try:
+            self.resources = await self.fetch()
+        except ApiError:
+            self.resources = []
+
+    async def open(self, resource_id: str) -> None:
+        raise NotImplementedError
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for resource in self.resources:
+            label = self.label(resource)
+            if (score := matcher.match(label)) > 0:
+                yield Hit(score, matcher.highlight(label), partial(self.open, resource["id"]), help=self.kind)
+
+
+class CourseCommands(_Listing):
+    kind = "Course"
+
+    async def fetch(self) -> list[Resource]:
+        return await self.instructor_app.call(self.instructor_app.client.list_courses)
+
+    async def open(self, resource_id: str) -> None:
+        await self.instructor_app.open_course(resource_id)
+
+
+class PeopleCommands(_Listing):
+    kind = "Person"
+
+    async def fetch(self) -> list[Resource]:
+        return await self.instructor_app.call(self.instructor_app.client.list_users)
+
+    async def open(self, resource_id: str) -> None:
+        await self.instructor_app.open_person(resource_id)
+
+
+class ActionCommands(Provider):
+    """Each screen's PALETTE entries: (title, help, action run on that screen once it is shown)."""
+
+    def _entries(self) -> list[tuple[str, str, str, str]]:
+        from tui.app import SCREENS  # the app imports this module
+
+        entries = []
+        for mode, (_key, screen) in SCREENS.items():
+            entries.append((f"Open {screen.TITLE_TEXT.lower()}", screen.TITLE_TEXT, mode, ""))
+            entries += [(title, help_text, mode, action) for title, help_text, action in getattr(screen, "PALETTE", [])]
+        return entries
+
+    async def _run(self, mode: str, action: str) -> None:
+        app = cast("InstructorApp", self.app)
+        app.switch_mode(mode)
+        if action:
+            await app.screen.run_action(action)
+
+    async def discover(self) -> Hits:
+        for title, help_text, mode, action in self._entries():
+            yield DiscoveryHit(title, partial(self._run, mode, action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, mode, action in self._entries():
+            if (score := matcher.match(title)) > 0:
+                yield Hit(score, matcher.highlight(title), partial(self._run, mode, action), help=help_text)

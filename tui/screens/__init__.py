@@ -1,0 +1,1 @@
+"""One module per screen; `tui.app` puts them together."""

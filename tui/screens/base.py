@@ -1,0 +1,69 @@
+"""What every screen of the app shares: the header, the connection line, the footer, and loading.
+
+A screen says what it needs from the server in `load()`; the base runs it in a worker when the
+screen is shown and again when the server answers after being away, so no screen handles
+"disconnected" on its own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import work
+from textual.app import ComposeResult
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from client import ApiError
+
+if TYPE_CHECKING:
+    from tui.app import InstructorApp
+
+
+class ConnectionLine(Static):
+    """"Connected to ..." or "Disconnected, retrying ..." under the header."""
+
+    connected: reactive[bool] = reactive(True)
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "connected", self._show)
+
+    def _show(self, connected: bool) -> None:
+        target = cast("InstructorApp", self.app).target
+        self.set_class(not connected, "-disconnected")
+        if connected:
+            self.update(f"{target.app_id} · {target.env} · {target.url}")
+        else:
+            self.update(f"Disconnected from {target.url}, retrying… (what you type is kept)")
+
+
+class BaseScreen(Screen[None]):
+    TITLE_TEXT = ""
+
+    @property
+    def instructor_app(self) -> InstructorApp:
+        return cast("InstructorApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ConnectionLine(id="connection")
+        yield from self.body()
+        yield Footer()
+
+    def body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.TITLE_TEXT
+        self.reload()
+
+    @work(exclusive=True, group="load")
+    async def reload(self) -> None:
+        try:
+            await self.load()
+        except ApiError:
+            pass  # already shown by the app as a notification or as "disconnected"
+
+    async def load(self) -> None:
+        """Fetch what the screen shows (API calls through `self.instructor_app.call`)."""

@@ -1,0 +1,434 @@
+"""The grading queue: one item fills the screen, the score field has the focus, `ctrl+s` saves and
+opens the next one.
+
+What is typed is a draft on disk from the first key (tui/drafts.py) until the server has the grade,
+so moving on, quitting, a crash or a failed save never loses a comment. Items are fetched whole
+(tui/grading.py) and the next one is fetched while the current one is being graded, so moving on
+does not wait for the server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from client import ApiError
+from client.types import Resource
+from tui import grading
+from tui.drafts import Draft
+from tui.grading import GradeError, Item
+from tui.screens.base import BaseScreen
+from tui.widgets.score import ScoreInput
+
+
+def _when(iso: str | None) -> str:
+    return (iso or "")[:16].replace("T", " ")
+
+
+class QueueList(ModalScreen[int | None]):
+    """Every item of the queue in a table (virtual: a thousand rows scroll at once); Enter opens one."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Back")]
+
+    def __init__(self, rows: list[Resource], current: int, drafts: set[str], graded: set[str]) -> None:
+        super().__init__()
+        self.rows, self.current, self.drafts, self.graded = rows, current, drafts, graded
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(f"Grading queue: {len(self.rows)} items, oldest first", classes="title")
+            yield DataTable(cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("#", "", "Kind", "Learner", "Course", "Item", "Submitted")
+        for number, row in enumerate(self.rows, 1):
+            a = row["attributes"]
+            mark = "✓" if row["id"] in self.graded else "✎" if row["id"] in self.drafts else ""
+            table.add_row(str(number), mark, a["kind"], a["user_name"], a["course_title"], a["source_title"],
+                          _when(a["submitted_at"]), key=str(number - 1))
+        table.move_cursor(row=self.current)
+        table.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(int(event.row_key.value or 0))
+
+
+class CourseFilter(ModalScreen[str | None]):
+    """Pick the course whose items to grade, or all of them ("" = all; None = leave as it was)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Back")]
+
+    def __init__(self, courses: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.courses = courses
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Grade the items of", classes="title")
+            yield OptionList(Option("All courses", id=""), *(Option(title, id=cid) for cid, title in self.courses))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id or "")
+
+
+class SavePath(ModalScreen[Path | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, suggestion: Path) -> None:
+        super().__init__()
+        self.suggestion = suggestion
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Save the learner's file to", classes="title")
+            yield Input(str(self.suggestion), id="path")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(Path(event.value).expanduser() if event.value.strip() else None)
+
+
+class GradingScreen(BaseScreen):
+    TITLE_TEXT = "Grading"
+    BINDINGS = [
+        Binding("ctrl+s", "save_next", "Save & next", priority=True),
+        Binding("n", "move(1)", "Next"),
+        Binding("p", "move(-1)", "Previous"),
+        Binding("l", "queue", "Queue"),
+        Binding("f", "filter", "Course"),
+        Binding("o", "open_file", "Open file", show=False),
+        Binding("w", "save_file", "Save file", show=False),
+        Binding("escape", "leave_field", "Leave field", show=False),
+    ]
+    HELP_KEYS = [
+        ("digits", "points in the focused score field; a full score moves to the next field"),
+        ("Tab / Shift+Tab", "next / previous field (rubric criteria, then feedback)"),
+        ("Esc", "leave the feedback box, so n / p / l / f work again"),
+    ]
+    PALETTE = [("Grade: choose a course", "Grading", "filter"), ("Grade: the whole queue", "Grading", "queue")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[Resource] = []
+        self.total = 0
+        self.index = 0
+        self.course_id: str | None = None
+        self.items: dict[str, Item] = {}
+        self.graded: set[str] = set()
+        self.item: Item | None = None
+
+    def body(self) -> ComposeResult:
+        yield Static(id="item-bar")
+        with VerticalScroll(id="item-body"):
+            yield Static(id="prompt")
+            yield Static(id="answer")
+            yield Static(id="history")
+        yield Vertical(id="grade-panel")
+        yield TextArea(id="feedback", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+
+    # -- the queue ---------------------------------------------------------------------------------
+
+    async def load(self) -> None:
+        app = self.instructor_app
+        rows, meta = await app.call(grading.queue_page, app.client, course_id=self.course_id, per_page=100)
+        self.rows, self.total = rows, int(meta.get("total", len(rows)))
+        self.index = min(self.index, max(len(self.rows) - 1, 0))
+        await self.show()
+        self.fetch_rest(meta)
+
+    @work(exclusive=True, group="queue-rest")
+    async def fetch_rest(self, meta: dict[str, Any]) -> None:
+        """The queue past its first page, while the first item is being graded."""
+        app, page = self.instructor_app, 1
+        while len(self.rows) < self.total:
+            page += 1
+            try:
+                rows, meta = await app.call(grading.queue_page, app.client, course_id=self.course_id, page=page,
+                                            per_page=100)
+            except ApiError:
+                return
+            if not rows:
+                return
+            known = {r["id"] for r in self.rows}
+            self.rows += [r for r in rows if r["id"] not in known]
+            self._show_bar()
+
+    async def fetch(self, index: int) -> Item:
+        queued = self.rows[index]
+        if (item := self.items.get(queued["id"])) is None:
+            app = self.instructor_app
+            item = self.items[queued["id"]] = await app.call(grading.fetch_item, app.client, queued)
+        return item
+
+    @work(exclusive=True, group="prefetch")
+    async def prefetch(self, index: int) -> None:
+        if 0 <= index < len(self.rows):
+            try:
+                await self.fetch(index)
+            except ApiError:
+                pass
+
+    # -- showing an item ---------------------------------------------------------------------------
+
+    async def show(self) -> None:
+        panel = self.query_one("#grade-panel", Vertical)
+        feedback = self.query_one("#feedback", TextArea)
+        if not self.rows:
+            self.item = None
+            await panel.remove_children()
+            self.query_one("#item-bar", Static).update("Nothing waits for grading"
+                                                       + (" in this course." if self.course_id else "."))
+            for part in ("#prompt", "#answer", "#history"):
+                self.query_one(part, Static).update("")
+            feedback.display = False
+            return
+        item = await self.fetch(self.index)
+        self.item = item
+        draft = item.graded or self.instructor_app.drafts.load(item.id) or {}
+        self.query_one("#prompt", Static).update(self._prompt(item))
+        self.query_one("#answer", Static).update(self._answer(item))
+        self.query_one("#history", Static).update(Text("Attempts: " + " | ".join(item.history), style="dim")
+                                                  if item.history else "")
+        self.query_one("#item-body", VerticalScroll).scroll_home(animate=False)
+        await panel.remove_children()
+        await panel.mount_all(self._grade_rows(item, draft))
+        feedback.display = True
+        feedback.load_text(draft.get("feedback") or "")
+        self._show_bar()
+        self._show_total()
+        self.query(ScoreInput).first().focus()
+        self.prefetch(self.index + 1)
+
+    def _grade_rows(self, item: Item, draft: Draft) -> list[Horizontal]:
+        if not item.criteria:
+            return [Horizontal(Label("Score", classes="criterion"),
+                               ScoreInput(item.max_points, value=str(draft.get("score") or ""), id="score"),
+                               Label(f"/ {grading._points(item.max_points)}", classes="max"),
+                               Label("", id="total", classes="total"), classes="grade-row")]
+        typed = draft.get("scores") or {}
+        rows = [Horizontal(Label(c.name, classes="criterion"),
+                           ScoreInput(c.max_points, value=str(typed.get(c.name) or ""), criterion=c.name),
+                           Label(f"/ {grading._points(c.max_points)}", classes="max"),
+                           Label(c.description or "", classes="description"), classes="grade-row")
+                for c in item.criteria]
+        return [*rows, Horizontal(Label("", id="total", classes="total"), classes="grade-row")]
+
+    def _prompt(self, item: Item) -> Text:
+        text = Text()
+        text.append("Question\n" if item.kind == "essay" else "Instructions\n", style="bold")
+        text.append(item.prompt)
+        if item.guidance:
+            text.append("\nMarking guide: ", style="bold")
+            text.append(item.guidance)
+        return text
+
+    def _answer(self, item: Item) -> Text:
+        text = Text()
+        text.append("Answer\n", style="bold")
+        text.append(item.answer or ("" if item.file else "(no answer)"))
+        if file := item.file:
+            size = f"{file.size_bytes / 1024:.0f} KB" if file.size_bytes >= 1024 else f"{file.size_bytes} B"
+            text.append(f"\nFile: {file.filename} ({file.content_type}, {size})", style="bold")
+            if file.text is not None:
+                text.append("\n" + file.text)
+            else:
+                text.append("  o: open in the system viewer · w: save it to a folder", style="dim")
+        return text
+
+    def _show_bar(self) -> None:
+        if self.item is None or not self.rows:
+            return
+        item, a = self.item, self.item.queued
+        parts = [f"{self.index + 1} of {max(self.total, len(self.rows))}", a["user_name"], a["course_title"],
+                 a["source_title"], f"submitted {_when(a['submitted_at'])}", f"attempt {a['attempt_number']}"]
+        if a.get("late"):
+            parts.append(f"LATE −{grading._points(item.late_penalty_percent)}%" if item.late_penalty_percent
+                         else "LATE")
+        if item.id in self.graded:
+            parts.append("✓ saved")
+        elif self.instructor_app.drafts.load(item.id) is not None:
+            parts.append("✎ unsaved draft")
+        self.query_one("#item-bar", Static).update(" · ".join(parts))
+
+    def _show_total(self) -> None:
+        if self.item is None or not self.item.criteria and self.item.late_penalty_percent == 0:
+            return
+        total = 0.0
+        for field in self.query(ScoreInput):
+            try:
+                total += float(field.value)
+            except ValueError:
+                pass
+        text = f"total {grading._points(total)} / {grading._points(self.item.max_points)}"
+        if self.item.late_penalty_percent:
+            text += f", {grading._points(round(total * (1 - self.item.late_penalty_percent / 100), 2))} after the " \
+                    "late penalty"
+        self.query_one("#total", Label).update(text)
+
+    # -- drafts: every change is on disk at once ---------------------------------------------------
+
+    def _draft(self) -> Draft:
+        draft: Draft = {"feedback": self.query_one("#feedback", TextArea).text}
+        for field in self.query(ScoreInput):
+            if field.criterion is None:
+                draft["score"] = field.value
+            else:
+                draft.setdefault("scores", {})[field.criterion] = field.value
+        return draft
+
+    def _keep_draft(self) -> None:
+        if self.item is None or self.item.id in self.graded:
+            return
+        draft = self._draft()
+        drafts = self.instructor_app.drafts
+        typed = draft["feedback"].strip() or draft.get("score") or any((draft.get("scores") or {}).values())
+        if typed:
+            drafts.save(self.item.id, draft)
+        elif drafts.load(self.item.id) is not None:
+            drafts.discard(self.item.id)
+        self._show_bar()
+
+    @on(Input.Changed)
+    def _score_changed(self, event: Input.Changed) -> None:
+        field = event.input
+        if not isinstance(field, ScoreInput):
+            return
+        self._keep_draft()
+        self._show_total()
+        if field.typed and field.complete:
+            field.typed = False
+            self.focus_next()
+
+    @on(TextArea.Changed, "#feedback")
+    def _feedback_changed(self) -> None:
+        self._keep_draft()
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    async def action_save_next(self) -> None:
+        item = self.item
+        if item is None:
+            return
+        draft = self._draft()
+        self.instructor_app.drafts.save(item.id, draft)
+        app = self.instructor_app
+        try:
+            await app.call(grading.save_grade, app.client, item, draft)
+        except GradeError as error:
+            self.notify(str(error), title="Not saved", severity="warning")
+            self._focus_field(error.field)
+            return
+        except ApiError:
+            self._show_bar()  # the draft stays on disk and the bar says so
+            return
+        app.drafts.discard(item.id)
+        item.graded = draft
+        self.graded.add(item.id)
+        self.notify(f"Saved: {item.queued['user_name']}, {item.queued['source_title']}", timeout=2)
+        following = [i for i in range(self.index + 1, len(self.rows)) if self.rows[i]["id"] not in self.graded]
+        if following:
+            self.index = following[0]
+            await self.show()
+        else:
+            self._show_bar()
+            self.notify("That was the last item waiting.", title="Queue done")
+
+    async def action_move(self, step: int) -> None:
+        if self.rows and 0 <= self.index + step < len(self.rows):
+            self.index += step
+            await self.show()
+
+    def action_leave_field(self) -> None:
+        self.set_focus(None)
+
+    def action_queue(self) -> None:
+        drafts = set(self.instructor_app.drafts.item_ids())
+
+        async def opened(index: int | None) -> None:
+            if index is not None:
+                self.index = index
+                await self.show()
+
+        self.app.push_screen(QueueList(self.rows, self.index, drafts, self.graded), opened)
+
+    @work(group="filter")
+    async def action_filter(self) -> None:
+        app = self.instructor_app
+        try:
+            courses = await app.call(app.client.list_courses)
+        except ApiError:
+            return
+        chosen = await app.push_screen_wait(CourseFilter([(c["id"], c["attributes"]["title"]) for c in courses]))
+        if chosen is not None:
+            self.course_id, self.index = chosen or None, 0
+            self.reload()
+
+    def _focus_field(self, name: str) -> None:
+        for field in self.query(ScoreInput):
+            if name == "score" and field.criterion is None or name == f"criterion:{field.criterion}":
+                field.focus()
+
+    async def _file_bytes(self) -> tuple[str, bytes] | None:
+        item, app = self.item, self.instructor_app
+        if item is None or item.file is None:
+            self.notify("This item has no file.", severity="warning")
+            return None
+        data = await app.call(app.client.download_submission_file, item.queued["submission_id"])
+        return item.file.filename, data
+
+    @work(group="file")
+    async def action_open_file(self) -> None:
+        try:
+            got = await self._file_bytes()
+        except ApiError:
+            return
+        if got is None:
+            return
+        folder = Path(tempfile.mkdtemp(prefix="university-local-"))
+        path = folder / got[0]
+        path.write_bytes(got[1])
+        viewer = shutil.which("xdg-open") or shutil.which("open")
+        if viewer is None or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                  or viewer.endswith("/open")):
+            self.notify(f"No viewer on this terminal; the file is at {path}", timeout=10)
+            return
+        subprocess.Popen([viewer, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+        self.notify(f"Opened {got[0]}")
+
+    @work(group="file")
+    async def action_save_file(self) -> None:
+        if self.item is None or self.item.file is None:
+            self.notify("This item has no file.", severity="warning")
+            return
+        target = await self.app.push_screen_wait(SavePath(Path.home() / self.item.file.filename))
+        if target is None:
+            return
+        try:
+            got = await self._file_bytes()
+        except ApiError:
+            return
+        if got is None:
+            return
+        if target.is_dir():
+            target = target / got[0]
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(got[1])
+        except OSError as error:
+            self.notify(str(error), title="Not saved", severity="error")
+            return
+        self.notify(f"Saved to {target}")
