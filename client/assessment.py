@@ -30,6 +30,7 @@ class AssignmentFields(TypedDict, total=False):
     rubric: Sequence[Mapping[str, Any]]  # [{"criteria", "max_points", "description"}]
     allowed_file_types: Sequence[str]  # [".pdf", ".zip", ...]
     max_file_size_mb: int
+    submission_types: Sequence[str]  # ["file"] (the default), ["text"], or both
 
 
 class Grade(TypedDict, total=False):
@@ -58,6 +59,11 @@ class AssessmentCalls(BaseClient):
         """A quiz's attempts, one learner's with `user_id` (publishable keys must name one)."""
         return self.every(f"/quizzes/{quiz_id}/attempts", user_id=user_id)
 
+    def submit_attempt(self, quiz_id: str, user_id: str, answers: Sequence[Mapping[str, Any]]) -> Resource:
+        """Submit a whole attempt at once (`answers`: [{"question_index", "answer"}]); it is graded
+        at once, essays excepted (they wait for `grade_essay`)."""
+        return self._one("POST", f"/quizzes/{quiz_id}/attempts", json={"user_id": user_id, "answers": list(answers)})
+
     def get_attempt(self, attempt_id: str, *, user_id: str | None = None) -> Resource:
         return self.fetch(f"/attempts/{attempt_id}", user_id=user_id)
 
@@ -84,6 +90,12 @@ class AssessmentCalls(BaseClient):
         needed: its extension must be one the assignment allows)."""
         return self._upload(f"/assignments/{assignment_id}/submissions", file, {"user_id": user_id, "notes": notes},
                             filename=filename, content_type="application/octet-stream")
+
+    def submit_text(self, assignment_id: str, user_id: str, text: str, *, notes: str | None = None) -> Resource:
+        """Submit a written answer (an assignment whose `submission_types` include "text")."""
+        fields = {"user_id": user_id, "text": text, "notes": notes}
+        return self._one("POST", f"/assignments/{assignment_id}/submissions",
+                         files={name: (None, value) for name, value in fields.items() if value is not None})
 
     def list_submissions(self, assignment_id: str, *, user_id: str | None = None, current: bool | None = None,
                          status: SubmissionStatus | None = None) -> list[Resource]:

@@ -18,6 +18,7 @@ from textual.reactive import reactive
 from client import ApiError, Client
 from tui.commands import ActionCommands, CourseCommands, PeopleCommands
 from tui.drafts import DraftStore
+from tui.navigation import NAV, nav_bindings
 from tui.screens.base import BaseScreen
 from tui.screens.certificates import CertificatesScreen
 from tui.screens.confirm import Confirm
@@ -32,15 +33,12 @@ from tui.target import Target
 P = ParamSpec("P")
 T = TypeVar("T")
 
-SCREENS: dict[str, tuple[str, type[BaseScreen]]] = {
-    # mode: (its key, the screen); the keys are the app's bindings below and the help screen's list
-    "dashboard": ("d", DashboardScreen),
-    "courses": ("c", CoursesScreen),
-    "people": ("u", PeopleScreen),
-    "grading": ("g", GradingScreen),
-    "certificates": ("t", CertificatesScreen),
-    "reports": ("r", ReportsScreen),
+_SCREEN_OF: dict[str, type[BaseScreen]] = {
+    "dashboard": DashboardScreen, "courses": CoursesScreen, "people": PeopleScreen, "grading": GradingScreen,
+    "certificates": CertificatesScreen, "reports": ReportsScreen,
 }
+SCREENS: dict[str, tuple[str, type[BaseScreen]]] = {mode: (key, _SCREEN_OF[mode]) for key, mode, _ in NAV}
+"""mode: (the key that opens it, its screen), in the order of the footer and the help screen."""
 
 
 class InstructorApp(App[None]):
@@ -52,9 +50,9 @@ class InstructorApp(App[None]):
     DEFAULT_MODE = "dashboard"
     COMMANDS = App.COMMANDS | {CourseCommands, PeopleCommands, ActionCommands}
     BINDINGS = [
-        *(Binding(key, f"open('{mode}')", screen.TITLE_TEXT) for mode, (key, screen) in SCREENS.items()),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit_safely", "Quit"),
+        *nav_bindings(show=True),
     ]
 
     connected: reactive[bool] = reactive(True)
@@ -103,8 +101,10 @@ class InstructorApp(App[None]):
 
     # -- actions -----------------------------------------------------------------------------------
 
-    def action_open(self, mode: str) -> None:
-        self.switch_mode(mode)
+    async def action_open(self, mode: str) -> None:
+        await self.switch_mode(mode)
+        if isinstance(self.screen, BaseScreen) and self.screen.loaded:
+            self.screen.reload()  # back on a screen: what it shows may have changed meanwhile
 
     async def open_course(self, course_id: str) -> None:
         await self.switch_mode("courses")

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from client import ApiError
+from tui.navigation import nav_bindings
 
 if TYPE_CHECKING:
     from tui.app import InstructorApp
@@ -40,6 +41,7 @@ class ConnectionLine(Static):
 
 class BaseScreen(Screen[None]):
     TITLE_TEXT = ""
+    BINDINGS = nav_bindings(show=False)  # still bound; the footer keeps its room for the screen's own keys
 
     @property
     def instructor_app(self) -> InstructorApp:
@@ -49,10 +51,12 @@ class BaseScreen(Screen[None]):
         yield Header()
         yield ConnectionLine(id="connection")
         yield from self.body()
-        yield Footer()
+        yield Footer(compact=True)
 
     def body(self) -> ComposeResult:
         yield from ()
+
+    loaded = False  # whether load() has run to its end once (tests and the benchmark wait for it)
 
     def on_mount(self) -> None:
         self.sub_title = self.TITLE_TEXT
@@ -64,6 +68,8 @@ class BaseScreen(Screen[None]):
             await self.load()
         except ApiError:
             pass  # already shown by the app as a notification or as "disconnected"
+        finally:
+            self.loaded = True
 
     async def load(self) -> None:
         """Fetch what the screen shows (API calls through `self.instructor_app.call`)."""

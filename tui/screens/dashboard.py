@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, Static
 
+from tui.navigation import nav_bindings
 from tui.screens.base import BaseScreen
 from tui.widgets.qr import QRCode
 
@@ -29,7 +30,7 @@ def _reason(reason: dict[str, Any]) -> str:
 
 class DashboardScreen(BaseScreen):
     TITLE_TEXT = "Dashboard"
-    BINDINGS = [Binding("f5", "refresh", "Refresh", show=False)]
+    BINDINGS = [*nav_bindings(show=True), Binding("f5", "refresh", "Refresh", show=False)]
     PALETTE = [("Refresh the dashboard", "Dashboard", "refresh")]
 
     def body(self) -> ComposeResult:

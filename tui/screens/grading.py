@@ -143,9 +143,11 @@ class GradingScreen(BaseScreen):
 
     async def load(self) -> None:
         app = self.instructor_app
+        current = self.item.id if self.item else None
         rows, meta = await app.call(grading.queue_page, app.client, course_id=self.course_id, per_page=100)
         self.rows, self.total = rows, int(meta.get("total", len(rows)))
-        self.index = min(self.index, max(len(self.rows) - 1, 0))
+        ids = [row["id"] for row in rows]
+        self.index = ids.index(current) if current in ids else min(self.index, max(len(self.rows) - 1, 0))
         await self.show()
         self.fetch_rest(meta)
 

@@ -10,13 +10,16 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
+from tui.navigation import nav_bindings
+
 if TYPE_CHECKING:
     from tui.app import InstructorApp
 
 
 def _bindings(holder: type) -> list[Binding]:
     found: list[BindingType] = list(getattr(holder, "BINDINGS", []))
-    return [b for b in found if isinstance(b, Binding)]
+    # The keys that open screens are listed once, under "Everywhere".
+    return [b for b in found if isinstance(b, Binding) and not b.action.startswith("app.open(")]
 
 
 def _key(binding: Binding) -> str:
@@ -37,7 +40,7 @@ class HelpScreen(ModalScreen[None]):
         app = cast("InstructorApp", self.app)
         table = self.query_one(DataTable)
         table.add_columns("Where", "Key", "Does")
-        for binding in _bindings(type(app)):
+        for binding in [*_bindings(type(app)), *(b for b in nav_bindings(show=True) if isinstance(b, Binding))]:
             table.add_row("Everywhere", _key(binding), binding.description)
         table.add_row("Everywhere", "Ctrl+P", "Command palette: courses, people, actions")
         for _mode, (_key_name, screen) in SCREENS.items():
