@@ -250,6 +250,38 @@ def test_the_course_report_as_csv_and_json(client: Client) -> None:
         ("stu-1", True), ("stu-1", False), ("stu-2", False), ("stu-2", False)]
 
 
+def test_a_report_saved_to_a_file_is_the_same_bytes(client: Client, tmp_path: Path) -> None:
+    course, _, (lesson,) = course_with_lessons(client, "One")
+    for user in ("stu-1", "stu-2"):
+        client.enroll(user, course["id"])
+    client.complete_lesson(lesson["id"], "stu-1")
+    seen: list[int] = []
+    size = client.save_course_report(course["id"], tmp_path / "report.csv", progress=seen.append)
+    expected = client.course_report(course["id"])
+    assert (tmp_path / "report.csv").read_bytes() == expected and size == len(expected)
+    assert seen and seen[-1] == size and seen == sorted(seen)
+    error = raised(lambda: client.save_course_report("course-nope", tmp_path / "gone.csv"))
+    assert (error.status, error.code) == (404, "course_not_found")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv"]  # nothing half-written left
+
+
+def test_verify_a_certificate_number(client: Client) -> None:
+    course, _, (lesson,) = course_with_lessons(client, "One")
+    client.enroll("stu-1", course["id"])
+    client.complete_lesson(lesson["id"], "stu-1")
+    [certificate] = client.list_certificates(user_id="stu-1")
+    number = certificate["attributes"]["certificate_number"]
+    answer = client.verify_certificate(f" {number.lower()} ")
+    assert answer is not None and answer["valid"] and answer["certificate"] is not None
+    assert (answer["certificate"]["certificate_number"], answer["certificate"]["status"]) == (number, "valid")
+    client.revoke_certificate(certificate["id"], "Issued by mistake")
+    answer = client.verify_certificate(number)
+    assert answer is not None and not answer["valid"] and answer["certificate"] is not None
+    assert answer["certificate"].get("revocation_reason") == "Issued by mistake"
+    assert client.verify_certificate("CERT-2020-AAAAAA-0000001") is None
+    assert client.verify_certificate("no/such?number") is None
+
+
 def test_quizzes_discussions_scorm_and_analytics(client: Client) -> None:
     course, module, (lesson,) = course_with_lessons(client, "Arcs")
     client.enroll("stu-1", course["id"])
