@@ -22,8 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Label, OptionList, Static, TextArea
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Input, Label, Static, TextArea
 
 from client import ApiError
 from client.types import Resource
@@ -31,6 +30,7 @@ from tui import grading
 from tui.drafts import Draft
 from tui.grading import GradeError, Item
 from tui.screens.base import BaseScreen
+from tui.widgets.pickers import Picker, SavePath
 from tui.widgets.score import ScoreInput
 
 
@@ -65,40 +65,6 @@ class QueueList(ModalScreen[int | None]):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.dismiss(int(event.row_key.value or 0))
-
-
-class CourseFilter(ModalScreen[str | None]):
-    """Pick the course whose items to grade, or all of them ("" = all; None = leave as it was)."""
-
-    BINDINGS = [Binding("escape", "dismiss(None)", "Back")]
-
-    def __init__(self, courses: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.courses = courses
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Grade the items of", classes="title")
-            yield OptionList(Option("All courses", id=""), *(Option(title, id=cid) for cid, title in self.courses))
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id or "")
-
-
-class SavePath(ModalScreen[Path | None]):
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
-
-    def __init__(self, suggestion: Path) -> None:
-        super().__init__()
-        self.suggestion = suggestion
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Save the learner's file to", classes="title")
-            yield Input(str(self.suggestion), id="path")
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(Path(event.value).expanduser() if event.value.strip() else None)
 
 
 class GradingScreen(BaseScreen):
@@ -373,7 +339,8 @@ class GradingScreen(BaseScreen):
             courses = await app.call(app.client.list_courses)
         except ApiError:
             return
-        chosen = await app.push_screen_wait(CourseFilter([(c["id"], c["attributes"]["title"]) for c in courses]))
+        chosen = await app.push_screen_wait(Picker("Grade the items of", [("", "All courses")] + [
+            (c["id"], c["attributes"]["title"]) for c in courses]))
         if chosen is not None:
             self.course_id, self.index = chosen or None, 0
             self.reload()
@@ -416,7 +383,8 @@ class GradingScreen(BaseScreen):
         if self.item is None or self.item.file is None:
             self.notify("This item has no file.", severity="warning")
             return
-        target = await self.app.push_screen_wait(SavePath(Path.home() / self.item.file.filename))
+        target = await self.app.push_screen_wait(SavePath("Save the learner's file to",
+                                                          Path.home() / self.item.file.filename))
         if target is None:
             return
         try:
@@ -425,8 +393,6 @@ class GradingScreen(BaseScreen):
             return
         if got is None:
             return
-        if target.is_dir():
-            target = target / got[0]
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(got[1])
