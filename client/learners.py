@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict, Unpack, cast
+from typing import Any, TypedDict, Unpack, cast
 
 from client.core import BaseClient
 from client.types import BulkEnrollment, EnrollmentStatus, Resource, Role, RosterImport
@@ -47,8 +47,17 @@ class Progress(TypedDict, total=False):
 class LearnerCalls(BaseClient):
     # -- users -------------------------------------------------------------------------------------
 
-    def list_users(self, *, role: Role | None = None, active: bool | None = None) -> list[Resource]:
-        return self.every("/users", role=role, active=active)
+    def list_users(self, *, role: Role | None = None, active: bool | None = None,
+                   search: str | None = None) -> list[Resource]:
+        """Users, filtered as asked; `search` matches display name, email or id (case-insensitive)."""
+        return self.every("/users", role=role, active=active, search=search or None)
+
+    def users_page(self, *, role: Role | None = None, active: bool | None = None, search: str | None = None,
+                   page: int = 1, per_page: int = 100) -> tuple[list[Resource], dict[str, Any]]:
+        """One page of `list_users` and its `meta` (page, per_page, total): a long list shown as it comes."""
+        document = self.request("GET", "/users", params={"role": role, "active": active, "search": search or None,
+                                                          "page": page, "per_page": per_page}) or {}
+        return list(document.get("data") or []), dict(document.get("meta") or {})
 
     def get_user(self, user_id: str) -> Resource:
         return self.fetch(f"/users/{user_id}")
@@ -63,6 +72,14 @@ class LearnerCalls(BaseClient):
     def deactivate_user(self, user_id: str) -> None:
         """Deactivate a user; their records are kept."""
         self.remove(f"/users/{user_id}")
+
+    def signin_pause(self, user_id: str) -> Resource:
+        """A learner's wrong-PIN pause on the learner pages (`failures`, `blocked_until`, `seconds_left`)."""
+        return self.fetch(f"/users/{user_id}/signin-pause")
+
+    def lift_signin_pause(self, user_id: str) -> None:
+        """Lift a learner's wrong-PIN pause: they may sign in at once."""
+        self.remove(f"/users/{user_id}/signin-pause")
 
     def import_roster(self, csv_text: str) -> RosterImport:
         """Create or update users from a CSV roster (id, display_name, email, role, pin, password,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from tests.conftest import Api, Tenant, error_of, run_cli
 
@@ -159,3 +160,30 @@ def test_roster_import_sets_the_leaderboard_opt_out(api: Api) -> None:
     assert [opt_out_of(api, u) for u in ("r-1", "r-2", "r-4")] == [True, True, False]
     fourth = load("id,display_name,leaderboard_opt_out\nr-1,Ann,no\n")
     assert fourth["updated"] == 1 and opt_out_of(api, "r-1") is False
+
+
+def test_search_matches_name_email_or_id(api: Api) -> None:
+    """API extension: `search` on GET /users, for the instructors' type-ahead (case-insensitive substring)."""
+    api.create("/users", "user", id="stu-100", display_name="Amara Diallo", email="amara@example.org")
+    api.create("/users", "user", id="stu-101", display_name="Bilal Khan", email="b.khan@school.test")
+    api.create("/users", "user", id="TCH-7", display_name="Chen 100% Wei", role="instructor")
+
+    def found(**params: Any) -> list[str]:
+        return sorted(u["id"] for u in api.get("/users", params=params).json()["data"])
+
+    assert found(search="AMARA") == ["stu-100"]  # the name, whatever the case
+    assert found(search="school.TEST") == ["stu-101"]  # the email
+    assert found(search="tch-") == ["TCH-7"]  # the id
+    assert found(search="stu-10") == ["stu-100", "stu-101"]
+    assert found(search="100%") == ["TCH-7"]  # % is a character, not a wildcard
+    assert found(search="_") == []
+    assert found(search="stu", role="instructor") == []
+    assert found(search="") == ["TCH-7", "stu-100", "stu-101"]
+    page = api.get("/users", params={"search": "stu-", "per_page": 1}).json()
+    assert page["meta"]["total"] == 2 and len(page["data"]) == 1
+    api.delete("/users/stu-101")
+    assert found(search="khan", active="true") == [] and found(search="khan") == ["stu-101"]
+    assert [u["id"] for u in api.list_users(search="diallo")] == ["stu-100"]
+    rows, meta = api.users_page(search="e", per_page=2)
+    assert len(rows) == 2 and meta["total"] == 3
+    assert api.get("/users", params={"search": "x" * 201}).status_code in (400, 422)

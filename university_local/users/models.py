@@ -47,3 +47,6 @@ UserUpdateBody = envelope("user", UserUpdate, name="UserUpdateBody")
 class UserListQuery(PageQuery):
     role: Role | None = None
     active: bool | None = None
+    search: str | None = Field(None, max_length=200,
+                               description="Only users whose display_name, email or id contains this text "
+                                           "(case-insensitive); an extension of the API, for type-ahead search.")

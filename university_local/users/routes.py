@@ -19,7 +19,7 @@ router = Router("users", rate="enrollments")
 @router.get("/users", summary="List users", query=UserListQuery, returns=many(USER), access="secret")
 def list_users(req: Request) -> dict[str, Any]:
     q: UserListQuery = req.query
-    rows, total = service.list_users(req.db, q.window, q.role, q.active)
+    rows, total = service.list_users(req.db, q.window, q.role, q.active, q.search)
     return document([user_resource(r) for r in rows], meta=q.window.meta(total))
 
 

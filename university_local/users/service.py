@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import io
 import secrets
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,7 @@ def verify_secret(secret: str, stored: str | None) -> bool:
     return hmac.compare_digest(candidate.hex(), digest)
 
 
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _SELECT = "SELECT * FROM users WHERE app_id = :app AND env = :env"
 
 
@@ -69,10 +71,17 @@ def get_users(db: Db, ids: list[str]) -> list[Row]:
     return db.all(_SELECT + " AND id IN (SELECT value FROM json_each(:ids)) ORDER BY id", {"ids": dumps(ids)})
 
 
-def list_users(db: Db, page: Page, role: str | None, active: bool | None) -> tuple[list[Row], int]:
-    where, params = "", {"role": role, "limit": page.size, "offset": page.offset}
+def list_users(db: Db, page: Page, role: str | None, active: bool | None,
+               search: str | None = None) -> tuple[list[Row], int]:
+    where = ""
+    params = {"role": role, "limit": page.size, "offset": page.offset, "search": (search or "").translate(_ASCII_LOWER)}
     if role:
         where += " AND role = :role"
+    if search:
+        # instr, not LIKE: the text is matched as typed, % and _ included; SQLite's lower() folds
+        # ASCII letters only, and so does the search text, so É finds É (not é)
+        where += (" AND (instr(lower(display_name), :search) OR instr(lower(COALESCE(email, '')), :search)"
+                  " OR instr(lower(id), :search))")
     if active is not None:
         where += " AND deactivated_at IS NULL" if active else " AND deactivated_at IS NOT NULL"
     total = db.scalar("SELECT COUNT(*) FROM users WHERE app_id = :app AND env = :env" + where, params)
