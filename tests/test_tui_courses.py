@@ -5,6 +5,7 @@ renders at 80x24."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -366,7 +367,10 @@ def test_renders_at_80x24(tui_target: Any, api: Any) -> None:
     api.lesson(module["id"], title="Lesson")
 
     async def scenario(app: InstructorApp, pilot: Pilot[None]) -> None:
-        courses = await open_course(app, pilot, course["id"])
+        await pilot.press("d")
+        await app.open_course(course["id"])  # as the command palette does, from another screen
+        courses = screen(app)
+        await until(pilot, lambda: courses.structure is not None and courses.structure.course["id"] == course["id"])
         await select(pilot, courses, module["id"])
         assert courses.query_one("#course-tree", Tree).region.height >= 5
         assert courses.query_one("#course-table", DataTable).region.width >= 20
@@ -376,3 +380,22 @@ def test_renders_at_80x24(tui_target: Any, api: Any) -> None:
         assert isinstance(app.screen, CoursesScreen)
 
     run(tui_target, scenario, size=(80, 24))
+
+
+def test_the_clients_scorm_upload_tells_its_progress(api: Any, tmp_path: Path) -> None:
+    """client.upload_scorm(progress=...): what the screen's progress bar follows, from a path or bytes."""
+    course = api.course()
+    module = api.module(course["id"])
+    big = scorm_zips.package({"media/noise.bin": os.urandom(600_000)})  # incompressible: several reads
+    zip_path = tmp_path / "big.zip"
+    zip_path.write_bytes(big)
+    seen: list[tuple[int, int]] = []
+    package = api.upload_scorm(zip_path, course_id=course["id"], module_id=module["id"],
+                               progress=lambda sent, total: seen.append((sent, total)))
+    assert len(seen) > 2 and {total for _, total in seen} == {len(big)}
+    assert [sent for sent, _ in seen] == sorted(sent for sent, _ in seen) and seen[-1][0] == len(big)
+    again = api.upload_scorm(big, lesson_id=package["attributes"]["lesson_id"], filename="big.zip",
+                             progress=lambda sent, total: seen.append((sent, total)))
+    assert again["attributes"]["package_version"] == 2
+    fetched = api.get_scorm_package(package["id"])["attributes"]
+    assert fetched["report"] == package["attributes"]["report"] and fetched["current"] is False

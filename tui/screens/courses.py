@@ -407,11 +407,14 @@ def _course_row(course: Resource) -> tuple[str, str, int]:
     return a["status"], a["title"], a["lesson_count"]  # the short column first: it shows at 80 columns
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _module_label(module: Resource) -> Text:
     a = module["attributes"]
     label = Text(f"{a['position']}. {a['title']}", style="bold")
-    count = a["lesson_count"]
-    label.append(f"  {count} lesson{'' if count == 1 else 's'} · {a['duration_minutes']} min", style="dim")
+    label.append(f"  {_count(a['lesson_count'], 'lesson')} · {a['duration_minutes']} min", style="dim")
     if a.get("unlock_at"):
         label.append(f" · opens {courses.show_when(a['unlock_at'])}", style="italic")
     return label
@@ -445,6 +448,7 @@ class CoursesScreen(BaseScreen):
         Binding("s", "settings", "Settings", show=False),
         Binding("f", "status_filter", "Status filter", show=False),
         Binding("slash", "search", "Search titles", key_display="/", show=False),
+        Binding("escape", "leave_search", "Back to the list", show=False),
     ]
     HELP_KEYS = [
         ("Tab", "between the search, the course list and the tree"),
@@ -463,7 +467,7 @@ class CoursesScreen(BaseScreen):
         self.course_id: str | None = None
         self.structure: Structure | None = None
         self.keep: str | None = None  # the node to select once the tree is fetched again
-        self.lesson_extras: dict[str, tuple[list[Resource], list[Resource]]] = {}
+        self.detail = Text()  # what #node-detail shows, so the quiz summary can be added to it
 
     def body(self) -> ComposeResult:
         with Horizontal(id="courses"):
@@ -566,7 +570,8 @@ class CoursesScreen(BaseScreen):
         a = course["attributes"]
         head = Text(a["title"], style="bold")
         head.append(f"  {a['status']}", style="reverse" if a["status"] == "published" else "dim")
-        head.append(f"\n{a['module_count']} modules · {a['lesson_count']} lessons · {a['duration_minutes']} min · "
+        head.append(f"\n{_count(a['module_count'], 'module')} · {_count(a['lesson_count'], 'lesson')} · "
+                    f"{a['duration_minutes']} min · "
                     f"{a['enrollment_count']} enrolled · drip {'on' if a['settings']['drip_content'] else 'off'}",
                     style="dim")
         self.query_one("#course-head", Static).update(head)
@@ -608,6 +613,7 @@ class CoursesScreen(BaseScreen):
             if a["content_type"] == "text":
                 text.append("\nh: edit the HTML")
             self.lesson_assessments(node.id)
+        self.detail = text
         detail.update(text)
 
     @on(Tree.NodeHighlighted, "#course-tree")
@@ -623,17 +629,15 @@ class CoursesScreen(BaseScreen):
             assignments = await app.call(app.client.list_assignments, lesson_id=lesson_id)
         except ApiError:
             return
-        self.lesson_extras[lesson_id] = (quizzes, assignments)
-        node = self._selected()
-        if node is None or node.id != lesson_id or not (quizzes or assignments):
-            return
+        cursor = self.query_one("#course-tree", Tree).cursor_node
+        if cursor is None or cursor.data is None or cursor.data.id != lesson_id or not (quizzes or assignments):
+            return  # the cursor moved on meanwhile, or there is nothing to say
         parts = [f"quiz {q['attributes']['title']} ({q['attributes']['question_count']} q)" for q in quizzes]
         parts += [f"assignment {x['attributes']['title']} ({len(x['attributes']['rubric'])} criteria)"
                   for x in assignments]
-        detail = self.query_one("#node-detail", Static)
-        text = Text.assemble(detail.content if isinstance(detail.content, Text) else Text(str(detail.content)))
+        text = self.detail.copy()
         text.append("\n" + ", ".join(parts) + " · a: view", style="italic")
-        detail.update(text)
+        self.query_one("#node-detail", Static).update(text)
 
     # -- the list: filter and type-ahead ---------------------------------------------------------------
 
@@ -647,6 +651,9 @@ class CoursesScreen(BaseScreen):
 
     def action_search(self) -> None:
         self.query_one("#course-search", Input).focus()
+
+    def action_leave_search(self) -> None:
+        self.query_one("#course-table", DataTable).focus()
 
     def action_status_filter(self) -> None:
         self.status = courses.STATUSES[(courses.STATUSES.index(self.status) + 1) % len(courses.STATUSES)]
@@ -913,6 +920,9 @@ class CoursesScreen(BaseScreen):
             package = await app.call(app.client.upload_scorm, path, course_id=module["attributes"]["course_id"],
                                      module_id=module["id"], title=title or None, progress=progress)
         except ApiError:
+            return
+        except OSError as error:  # the file went away or cannot be read
+            self.notify(str(error), title="Not imported", severity="error")
             return
         finally:
             line.display = False
