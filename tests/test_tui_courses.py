@@ -374,7 +374,7 @@ def test_renders_at_80x24(tui_target: Any, api: Any) -> None:
         await select(pilot, courses, module["id"])
         assert courses.query_one("#course-tree", Tree).region.height >= 5
         assert courses.query_one("#course-table", DataTable).region.width >= 20
-        for key in ("e", "escape", "s", "escape", "i", "escape"):
+        for key in ("e", "escape", "s", "escape", "i", "escape", "question_mark", "escape"):  # forms, picker, help
             await pilot.press(key)
             await pilot.pause()
         assert isinstance(app.screen, CoursesScreen)
