@@ -30,7 +30,8 @@ SNAPSHOTS = ROOT / "tests" / "snapshots" / "tui"
 SIZES = ((80, 24), (120, 40))
 LEARNER_URL = "http://192.168.1.20:8080/"  # what a classroom's join card would say
 MASKS = [(re.compile(r"terminal-\d+"), "terminal"), (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
-         (re.compile(r"\d{4}-\d\d-\d\d"), "YYYY-MM-DD"), (re.compile(r"(?<!\d)\d\d:\d\d(?!\d)"), "hh:mm")]
+         (re.compile(r"CERT-\d{4}-[A-Z0-9]{6}-"), "CERT-YYYY-SITE00-"), (re.compile(r"\d{4}-\d\d-\d\d"), "YYYY-MM-DD"),
+         (re.compile(r"(?<!\d)\d\d:\d\d(?!\d)"), "hh:mm")]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,10 @@ def classroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server
     server = start_server(tmp_path_factory.mktemp("tui-snapshots"), {"UNIVERSITY_LOCAL_RATE_LIMITS": "off"},
                           "--no-mdns")
     tenant = make_tenant(server, env="live", app_id="riverside-school")
-    tui_classroom.build(tenant.secret, learners=12, courses=2, graded_learners=2, extra_learners=30)
+    room = tui_classroom.build(tenant.secret, learners=12, courses=2, graded_learners=2, extra_learners=30)
+    for user_id in room.learners[:6]:
+        tenant.secret.issue_certificate(user_id, room.courses[int(user_id[-1]) % 2]["id"],
+                                        force_reason="Finished the course on paper during the power cut")
     yield server, tenant
     server.stop()
 
@@ -83,6 +87,10 @@ SCREENS: dict[str, Steps] = {
     "grading-rubric": keys("g", "escape", "n"),
     "grading-queue": keys("g", "escape", "l"),
     "help": keys("question_mark"),
+    "courses": keys("c"),
+    "people": keys("u"),
+    "certificates": keys("t"),
+    "reports": keys("r"),
 }
 
 
