@@ -7,12 +7,13 @@ from client.assessment import AssessmentCalls
 from client.catalogue import CatalogueCalls
 from client.certificates import CertificateCalls
 from client.discussions import DiscussionCalls
+from client.grading import GradingCalls
 from client.learners import LearnerCalls
 from client.scorm import ScormCalls
 
 
 class Client(CatalogueCalls, LearnerCalls, AssessmentCalls, DiscussionCalls, CertificateCalls, ScormCalls,
-             AnalyticsCalls):
+             AnalyticsCalls, GradingCalls):
     """A typed client of the University API for one API key of one organisation.
 
     `Client(base_url, app_id, api_key)`, with `base_url` the server root (`http://127.0.0.1:8080`).
