@@ -183,6 +183,12 @@ KEY=$(university-local certificates public-key | field keys.0.public_key)   # pu
 university-local certificates verify certificate.pdf --public-key $KEY   # no server, no network
 # readme: end
 
+step "Grading queue and overview"
+# readme: grading
+curl -s "${H[@]}" "$B/grading-queue?course_id=$COURSE&kind=essay&per_page=50"
+curl -s "${H[@]}" "$B/analytics/overview?stuck_days=7&limit=20"
+# readme: end
+
 step "SCORM"
 # readme: scorm
 SCORM_LESSON=$(curl -s -H "X-App-Id: $APP" -H "X-Api-Key: $SK" $B/scorm/upload \

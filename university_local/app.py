@@ -35,6 +35,7 @@ from university_local.core.site import set_public_url
 from university_local.courses.feature import FEATURE as courses
 from university_local.discussions.feature import FEATURE as discussions
 from university_local.enrollments.feature import FEATURE as enrollments
+from university_local.grading.feature import FEATURE as grading
 from university_local.learning_paths.feature import FEATURE as learning_paths
 from university_local.lessons.feature import FEATURE as lessons
 from university_local.media.feature import FEATURE as media
@@ -53,8 +54,8 @@ from university_local.webhooks.feature import FEATURE as webhooks
 
 API_PREFIX = "/v1/university"
 FEATURES: list[Feature] = [tenancy, courses, modules, lessons, users, enrollments, progress, quizzes, assignments,
-                           discussions, learning_paths, certificates, scorm, media, webhooks, analytics, ratings,
-                           reports, web]
+                           discussions, learning_paths, certificates, scorm, media, grading, webhooks, analytics,
+                           ratings, reports, web]
 
 
 class OpenApiDocument(BaseModel):
