@@ -56,7 +56,7 @@ def test_g_opens_the_first_item_and_the_keyboard_grades_the_queue(tui_target: Ta
     async def scenario() -> None:
         app = InstructorApp(tui_target)
         async with app.run_test(size=(120, 40)) as pilot:
-            footer = {b.key for b in app.active_bindings.values() if b.binding.show}
+            footer = {key for key, b in app.active_bindings.items() if b.binding.show}
             assert {"g", "q", "question_mark"} <= footer
             await pilot.press("g")
             await until(pilot, lambda: isinstance(app.screen, GradingScreen) and "1 of 4" in bar(app))
@@ -65,7 +65,7 @@ def test_g_opens_the_first_item_and_the_keyboard_grades_the_queue(tui_target: Ta
             assert "Amina Yusuf" in bar(app) and screen.item is not None and screen.item.kind == "essay"
             assert "plants use light" in str(screen.query_one("#answer").render())
             assert isinstance(app.focused, ScoreInput)  # typed digits go into the score field
-            assert "ctrl+s" in {b.key for b in app.active_bindings.values() if b.binding.show}
+            assert "ctrl+s" in {key for key, b in app.active_bindings.items() if b.binding.show}
 
             # A points-only essay: one digit and the save.
             keys.clear()

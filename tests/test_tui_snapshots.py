@@ -39,7 +39,8 @@ def classroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server
     server = start_server(tmp_path_factory.mktemp("tui-snapshots"), {"UNIVERSITY_LOCAL_RATE_LIMITS": "off"},
                           "--no-mdns")
     tenant = make_tenant(server, env="live", app_id="riverside-school")
-    room = tui_classroom.build(tenant.secret, learners=12, courses=2, graded_learners=2, extra_learners=30)
+    room = tui_classroom.build(tenant.secret, learners=12, courses=2, graded_learners=2, extra_learners=30,
+                               stuck=6)
     for user_id in room.learners[:6]:
         tenant.secret.issue_certificate(user_id, room.courses[int(user_id[-1]) % 2]["id"],
                                         force_reason="Finished the course on paper during the power cut")
@@ -83,8 +84,8 @@ def keys(*pressed: str) -> Steps:
 
 SCREENS: dict[str, Steps] = {
     "dashboard": keys(),
-    "grading-essay": keys("g"),
-    "grading-rubric": keys("g", "escape", "n"),
+    "grading-essay": keys("g", "escape", "n", "n"),  # the first two learners' essays are graded
+    "grading-rubric": keys("g"),
     "grading-queue": keys("g", "escape", "l"),
     "help": keys("question_mark"),
     "courses": keys("c"),

@@ -10,6 +10,7 @@ order the learners were made.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from client import Client
@@ -37,8 +38,10 @@ def learner_name(number: int) -> str:
 
 
 def build(client: Client, *, learners: int = 3, courses: int = 1, graded_learners: int = 0,
-          extra_learners: int = 0) -> Classroom:
-    """Make the classroom; `extra_learners` more are created (roster-imported) but hand in nothing."""
+          extra_learners: int = 0, stuck: int = 0) -> Classroom:
+    """Make the classroom; `extra_learners` more are created (roster-imported) but hand in nothing.
+    The first `stuck` of those are enrolled in the first course, miss a homework that was due two
+    days ago, and every other one of them fails a check twice: the dashboard's stuck learners."""
     room = Classroom()
     for number in range(courses):
         title = "Biology: plants and light" if number == 0 else f"Course {number + 1}"
@@ -71,4 +74,24 @@ def build(client: Client, *, learners: int = 3, courses: int = 1, graded_learner
         room.submissions.append(submission["id"])
         if n < graded_learners:
             client.grade_essay(attempt["id"], 1, 8, feedback="Good.")
+    if stuck:
+        _stuck(client, room, [f"learner-{n:05d}" for n in range(learners, learners + min(stuck, extra_learners))])
     return room
+
+
+def _stuck(client: Client, room: Classroom, user_ids: list[str]) -> None:
+    course = room.courses[0]
+    module = client.create_module(course["id"], "Week 2")
+    lesson = client.create_lesson(module["id"], "Homework: leaves", "assignment", {"estimated_minutes": 20})
+    due = (datetime.now(UTC) - timedelta(days=2)).isoformat(timespec="seconds").replace("+00:00", "Z")
+    client.create_assignment("Draw three leaves", lesson["id"], max_score=10, due_date=due,
+                             submission_types=["text"])
+    check_lesson = client.create_lesson(module["id"], "Check: leaves", "quiz", {"estimated_minutes": 5})
+    check = client.create_quiz("Leaves check", [{"type": "true_false", "question": "Leaves are blue.",
+                                                 "correct_answer": False, "points": 1}],
+                               lesson_id=check_lesson["id"], passing_score=100)
+    for number, user_id in enumerate(user_ids):
+        client.enroll(user_id, course["id"])
+        if number % 2 == 0:
+            for _ in range(2):
+                client.submit_attempt(check["id"], user_id, [{"question_index": 0, "answer": True}])

@@ -10,5 +10,10 @@ NAV = (("d", "dashboard", "Dashboard"), ("c", "courses", "Courses"), ("u", "peop
        ("g", "grading", "Grading"), ("t", "certificates", "Certificates"), ("r", "reports", "Reports"))
 
 
+HELP_AND_QUIT: list[BindingType] = [Binding("question_mark", "app.help", "Help", key_display="?"),
+                                    Binding("q", "app.quit_safely", "Quit")]
+"""First in every screen's footer, so that a narrow terminal still shows them."""
+
+
 def nav_bindings(*, show: bool) -> list[BindingType]:
     return [Binding(key, f"app.open('{mode}')", title, show=show) for key, mode, title in NAV]

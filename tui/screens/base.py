@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from client import ApiError
-from tui.navigation import nav_bindings
+from tui.navigation import HELP_AND_QUIT, nav_bindings
 
 if TYPE_CHECKING:
     from tui.app import InstructorApp
@@ -41,7 +41,8 @@ class ConnectionLine(Static):
 
 class BaseScreen(Screen[None]):
     TITLE_TEXT = ""
-    BINDINGS = nav_bindings(show=False)  # still bound; the footer keeps its room for the screen's own keys
+    # The screen keys are still bound; the footer keeps its room for the screen's own keys.
+    BINDINGS = [*HELP_AND_QUIT, *nav_bindings(show=False)]
 
     @property
     def instructor_app(self) -> InstructorApp:

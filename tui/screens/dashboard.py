@@ -30,7 +30,8 @@ def _reason(reason: dict[str, Any]) -> str:
 
 class DashboardScreen(BaseScreen):
     TITLE_TEXT = "Dashboard"
-    BINDINGS = [*nav_bindings(show=True), Binding("f5", "refresh", "Refresh", show=False)]
+    BINDINGS = [*(b for b in nav_bindings(show=True) if isinstance(b, Binding) and b.key != "d"),
+                Binding("f5", "refresh", "Refresh", show=False)]
     PALETTE = [("Refresh the dashboard", "Dashboard", "refresh")]
 
     def body(self) -> ComposeResult:

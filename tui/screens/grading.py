@@ -103,7 +103,8 @@ class GradingScreen(BaseScreen):
             yield Static(id="answer")
             yield Static(id="history")
         yield Vertical(id="grade-panel")
-        yield TextArea(id="feedback", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        yield TextArea(id="feedback", soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
+                       placeholder="Feedback for the learner (optional); Esc leaves this box")
 
     # -- the queue ---------------------------------------------------------------------------------
 

@@ -34,6 +34,10 @@ class ScoreInput(Input):
             return
         self.typed = event.is_printable
 
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """Only digits and the point are this field's; the footer shows the other keys as live."""
+        return character is not None and (character.isdigit() or character == ".")
+
     @property
     def complete(self) -> bool:
         """No further digit could be typed without passing the maximum (so the field is done); a
