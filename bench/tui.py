@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import running_server  # noqa: E402
+# This file's own folder would make `import tui` find this script: the repository root instead.
+sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench")]
 from textual.pilot import Pilot  # noqa: E402
 
+from bench.common import running_server  # noqa: E402
 from client import Client  # noqa: E402
 from tests import tui_classroom  # noqa: E402
 from tui.app import SCREENS, InstructorApp  # noqa: E402
