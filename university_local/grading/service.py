@@ -163,14 +163,20 @@ SELECT COUNT(DISTINCT t.user_id) FROM (
   SELECT ad.user_id FROM courses c
   JOIN activity_daily ad ON ad.course_id = c.id AND ad.day = :today AND +ad.app_id = :app AND +ad.env = :env
   WHERE c.app_id = :app AND c.env = :env
-  UNION SELECT qa.user_id FROM quiz_attempts qa WHERE qa.app_id = :app AND qa.env = :env
+  -- attempts and submissions: today's, by their time indexes (migration 0017), then the tenant's
+  UNION SELECT qa.user_id FROM quiz_attempts qa WHERE +qa.app_id = :app AND +qa.env = :env
     AND ((qa.started_at >= :start AND qa.started_at < :end) OR (qa.submitted_at >= :start AND qa.submitted_at < :end))
-  UNION SELECT s.user_id FROM submissions s WHERE s.app_id = :app AND s.env = :env
+  UNION SELECT s.user_id FROM submissions s WHERE +s.app_id = :app AND +s.env = :env
     AND s.submitted_at >= :start AND s.submitted_at < :end
-  UNION SELECT d.author_id FROM discussions d WHERE d.app_id = :app AND d.env = :env
-    AND d.created_at >= :start AND d.created_at < :end
-  UNION SELECT dr.author_id FROM discussion_replies dr WHERE dr.app_id = :app AND dr.env = :env
-    AND dr.created_at >= :start AND dr.created_at < :end
+  UNION SELECT d.author_id FROM courses dc
+    JOIN discussions d ON d.course_id = dc.id AND +d.app_id = :app AND +d.env = :env
+    WHERE dc.app_id = :app AND dc.env = :env AND d.created_at >= :start AND d.created_at < :end
+  -- replies: only in the threads replied to since midnight (last_reply_at), by their thread index
+  UNION SELECT dr.author_id FROM courses rc
+    JOIN discussions rd ON rd.course_id = rc.id AND +rd.app_id = :app AND +rd.env = :env
+    JOIN discussion_replies dr ON dr.discussion_id = rd.id AND +dr.app_id = :app AND +dr.env = :env
+    WHERE rc.app_id = :app AND rc.env = :env AND rd.last_reply_at >= :start
+      AND dr.created_at >= :start AND dr.created_at < :end
 ) t WHERE {_LEARNER.format(user="t.user_id")}"""
 _COMPLETED_TODAY = """
 SELECT COALESCE(SUM(ad.lessons_completed), 0) FROM courses c
