@@ -5,9 +5,9 @@ Rules, in one place:
   result says `pending_review`, of an attempt whose status is `pending_review`) and every
   learner's *current* submission (their latest attempt at an assignment) not yet graded. An
   essay leaves once graded (quizzes/service.py `grade_essay`), a submission once graded; a newer
-  attempt replaces an older one in the queue. Work of a deleted quiz, assignment, lesson or course
-  is not listed (it can no longer be graded there). Oldest first: by `submitted_at`, then by the
-  attempt's or submission's id, then by question.
+  attempt replaces an older one in the queue. Work is not listed once its quiz or course is
+  deleted, nor a submission once its assignment, lesson or module is (its grading would 404).
+  Oldest first: by `submitted_at`, then by the attempt's or submission's id, then by question.
 - The overview's day is today in the organisation's time zone (analytics/periods.py). A learner
   is active today when the rollups record progress of theirs today (analytics/rollups.py), or
   they started or submitted a quiz attempt, submitted work, or posted in a discussion today.
