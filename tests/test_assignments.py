@@ -943,4 +943,5 @@ def test_submissions_made_before_written_answers_survive_the_migration(tmp_path)
     assert store.scalar("SELECT submission_types FROM assignments") == '["file"]'
     indexes = {r["name"] for r in store.all("SELECT name FROM sqlite_master WHERE tbl_name = 'submissions' "
                                             "AND type = 'index' AND name NOT LIKE 'sqlite_%'")}
-    assert indexes == {"submissions_assignment", "submissions_user", "submissions_idempotency"}
+    assert indexes == {"submissions_assignment", "submissions_user", "submissions_idempotency",
+                       "submissions_ungraded", "submissions_submitted"}  # the last two: migration 0017

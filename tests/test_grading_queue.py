@@ -246,6 +246,11 @@ def test_the_overview_counts_today_and_the_work_waiting(api: Api, first_aid: Sch
     assert figures["waiting_for_grading"] == {"essay": 2, "submission": 1, "total": 3}
     assert figures["enrollments_active"] == 1  # ada's completed the course: its only lesson
     assert figures["stuck"] == [] and figures["stuck_total"] == 0
+    # A reply in a thread is activity too (cyd, unknown until now, is made a learner by posting).
+    thread = api.list_discussions(s.course_id)[0]["id"]
+    api.create(f"/discussions/{thread}/replies", "reply", content="<p>Thanks</p>", author_id="cyd")
+    figures = api.overview()
+    assert figures["learners_active_today"] == 3 and figures["learners_total"] == 3
 
 
 def test_the_date_is_the_organisations(api: Api, tenant: Tenant, server: ServerProcess) -> None:

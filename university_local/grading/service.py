@@ -5,9 +5,9 @@ Rules, in one place:
   result says `pending_review`, of an attempt whose status is `pending_review`) and every
   learner's *current* submission (their latest attempt at an assignment) not yet graded. An
   essay leaves once graded (quizzes/service.py `grade_essay`), a submission once graded; a newer
-  attempt replaces an older one in the queue. Work of a deleted quiz, assignment, lesson or course
-  is not listed (it can no longer be graded there). Oldest first: by `submitted_at`, then by the
-  attempt's or submission's id, then by question.
+  attempt replaces an older one in the queue. Work is not listed once its quiz or course is
+  deleted, nor a submission once its assignment, lesson or module is (its grading would 404).
+  Oldest first: by `submitted_at`, then by the attempt's or submission's id, then by question.
 - The overview's day is today in the organisation's time zone (analytics/periods.py). A learner
   is active today when the rollups record progress of theirs today (analytics/rollups.py), or
   they started or submitted a quiz attempt, submitted work, or posted in a discussion today.
@@ -163,14 +163,20 @@ SELECT COUNT(DISTINCT t.user_id) FROM (
   SELECT ad.user_id FROM courses c
   JOIN activity_daily ad ON ad.course_id = c.id AND ad.day = :today AND +ad.app_id = :app AND +ad.env = :env
   WHERE c.app_id = :app AND c.env = :env
-  UNION SELECT qa.user_id FROM quiz_attempts qa WHERE qa.app_id = :app AND qa.env = :env
+  -- attempts and submissions: today's, by their time indexes (migration 0017), then the tenant's
+  UNION SELECT qa.user_id FROM quiz_attempts qa WHERE +qa.app_id = :app AND +qa.env = :env
     AND ((qa.started_at >= :start AND qa.started_at < :end) OR (qa.submitted_at >= :start AND qa.submitted_at < :end))
-  UNION SELECT s.user_id FROM submissions s WHERE s.app_id = :app AND s.env = :env
+  UNION SELECT s.user_id FROM submissions s WHERE +s.app_id = :app AND +s.env = :env
     AND s.submitted_at >= :start AND s.submitted_at < :end
-  UNION SELECT d.author_id FROM discussions d WHERE d.app_id = :app AND d.env = :env
-    AND d.created_at >= :start AND d.created_at < :end
-  UNION SELECT dr.author_id FROM discussion_replies dr WHERE dr.app_id = :app AND dr.env = :env
-    AND dr.created_at >= :start AND dr.created_at < :end
+  UNION SELECT d.author_id FROM courses dc
+    JOIN discussions d ON d.course_id = dc.id AND +d.app_id = :app AND +d.env = :env
+    WHERE dc.app_id = :app AND dc.env = :env AND d.created_at >= :start AND d.created_at < :end
+  -- replies: only in the threads replied to since midnight (last_reply_at), by their thread index
+  UNION SELECT dr.author_id FROM courses rc
+    JOIN discussions rd ON rd.course_id = rc.id AND +rd.app_id = :app AND +rd.env = :env
+    JOIN discussion_replies dr ON dr.discussion_id = rd.id AND +dr.app_id = :app AND +dr.env = :env
+    WHERE rc.app_id = :app AND rc.env = :env AND rd.last_reply_at >= :start
+      AND dr.created_at >= :start AND dr.created_at < :end
 ) t WHERE {_LEARNER.format(user="t.user_id")}"""
 _COMPLETED_TODAY = """
 SELECT COALESCE(SUM(ad.lessons_completed), 0) FROM courses c
