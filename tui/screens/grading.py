@@ -38,6 +38,33 @@ def _when(iso: str | None) -> str:
     return (iso or "")[:16].replace("T", " ")
 
 
+class GradeRow(Horizontal):
+    """One line of the grade: what is scored, its field, the maximum and the criterion's description."""
+
+    DEFAULT_CLASSES = "grade-row"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.field = ScoreInput(1)
+
+    def compose(self) -> ComposeResult:
+        yield Label(classes="criterion")
+        yield self.field
+        yield Label(classes="max")
+        yield Label(classes="description")
+
+    def show(self, name: str, max_points: float, value: str, description: str | None, *,
+             criterion: str | None) -> None:
+        self.field.max_points, self.field.criterion, self.field.typed = max_points, criterion, False
+        self.field.tooltip = f"0 to {grading._points(max_points)}"
+        self.field.value = value
+        self.field.cursor_position = len(value)
+        labels = list(self.query(Label))
+        labels[0].update(name)
+        labels[1].update(f"/ {grading._points(max_points)}")
+        labels[2].update(description or "")
+
+
 class QueueList(ModalScreen[int | None]):
     """Every item of the queue in a table (virtual: a thousand rows scroll at once); Enter opens one."""
 
@@ -102,7 +129,8 @@ class GradingScreen(BaseScreen):
             yield Static(id="prompt")
             yield Static(id="answer")
             yield Static(id="history")
-        yield Vertical(id="grade-panel")
+        with Vertical(id="grade-panel"):
+            yield Horizontal(Label("", id="total", classes="total"), classes="grade-row", id="total-row")
         yield TextArea(id="feedback", soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
                        placeholder="Feedback for the learner (optional); Esc leaves this box")
 
@@ -153,11 +181,11 @@ class GradingScreen(BaseScreen):
     # -- showing an item ---------------------------------------------------------------------------
 
     async def show(self) -> None:
-        panel = self.query_one("#grade-panel", Vertical)
         feedback = self.query_one("#feedback", TextArea)
         if not self.rows:
             self.item = None
-            await panel.remove_children()
+            await self._rows_for(0)
+            self.query_one("#total", Label).update("")
             self.query_one("#item-bar", Static).update("Nothing waits for grading"
                                                        + (" in this course." if self.course_id else "."))
             for part in ("#prompt", "#answer", "#history"):
@@ -172,28 +200,38 @@ class GradingScreen(BaseScreen):
         self.query_one("#history", Static).update(Text("Attempts: " + " | ".join(item.history), style="dim")
                                                   if item.history else "")
         self.query_one("#item-body", VerticalScroll).scroll_home(animate=False)
-        await panel.remove_children()
-        await panel.mount_all(self._grade_rows(item, draft))
+        typed = draft.get("scores") or {}
+        rows = await self._rows_for(max(len(item.criteria), 1))
+        if item.criteria:
+            for row, criterion in zip(rows, item.criteria):
+                row.show(criterion.name, criterion.max_points, str(typed.get(criterion.name) or ""),
+                         criterion.description, criterion=criterion.name)
+        else:
+            rows[0].show("Score", item.max_points, str(draft.get("score") or ""), None, criterion=None)
         feedback.display = True
         feedback.load_text(draft.get("feedback") or "")
         self._show_bar()
         self._show_total()
-        self.query(ScoreInput).first().focus()
+        rows[0].field.focus()
         self.prefetch(self.index + 1)
 
-    def _grade_rows(self, item: Item, draft: Draft) -> list[Horizontal]:
-        if not item.criteria:
-            return [Horizontal(Label("Score", classes="criterion"),
-                               ScoreInput(item.max_points, value=str(draft.get("score") or ""), id="score"),
-                               Label(f"/ {grading._points(item.max_points)}", classes="max"),
-                               Label("", id="total", classes="total"), classes="grade-row")]
-        typed = draft.get("scores") or {}
-        rows = [Horizontal(Label(c.name, classes="criterion"),
-                           ScoreInput(c.max_points, value=str(typed.get(c.name) or ""), criterion=c.name),
-                           Label(f"/ {grading._points(c.max_points)}", classes="max"),
-                           Label(c.description or "", classes="description"), classes="grade-row")
-                for c in item.criteria]
-        return [*rows, Horizontal(Label("", id="total", classes="total"), classes="grade-row")]
+    @property
+    def fields(self) -> list[ScoreInput]:
+        """The score fields of the item on the screen."""
+        return [row.field for row in self.query(GradeRow) if row.display]
+
+    async def _rows_for(self, count: int) -> list[GradeRow]:
+        """`count` rows shown, the others hidden: rows are kept and refilled, not mounted anew for
+        each item (mounting is most of the time it takes to move on)."""
+        panel = self.query_one("#grade-panel", Vertical)
+        rows = list(panel.query(GradeRow))
+        if len(rows) < count:
+            extra = [GradeRow() for _ in range(count - len(rows))]
+            await panel.mount_all(extra, before=self.query_one("#total-row"))
+            rows += extra
+        for number, row in enumerate(rows):
+            row.display = number < count
+        return rows[:count]
 
     def _prompt(self, item: Item) -> Text:
         text = Text()
@@ -234,9 +272,10 @@ class GradingScreen(BaseScreen):
 
     def _show_total(self) -> None:
         if self.item is None or not self.item.criteria and self.item.late_penalty_percent == 0:
+            self.query_one("#total", Label).update("")
             return
         total = 0.0
-        for field in self.query(ScoreInput):
+        for field in self.fields:
             try:
                 total += float(field.value)
             except ValueError:
@@ -251,7 +290,7 @@ class GradingScreen(BaseScreen):
 
     def _draft(self) -> Draft:
         draft: Draft = {"feedback": self.query_one("#feedback", TextArea).text}
-        for field in self.query(ScoreInput):
+        for field in self.fields:
             if field.criterion is None:
                 draft["score"] = field.value
             else:
@@ -347,7 +386,7 @@ class GradingScreen(BaseScreen):
             self.reload()
 
     def _focus_field(self, name: str) -> None:
-        for field in self.query(ScoreInput):
+        for field in self.fields:
             if name == "score" and field.criterion is None or name == f"criterion:{field.criterion}":
                 field.focus()
 

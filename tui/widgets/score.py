@@ -9,10 +9,10 @@ from textual.widgets import Input
 class ScoreInput(Input):
     """Points for an item or for one rubric criterion.
 
-    Only a number fits. A letter typed here is not swallowed: the field lets go of the focus and the
-    key goes to the screen and the app as if typed there, so `n`, `p`, `l` or `q` work from the field
-    an item opens in. `typed` tells the screen that the last change came from the keyboard (then it
-    moves on once no further digit could fit under the maximum).
+    Only a number fits. A letter typed here is not swallowed: it runs the screen's or the app's
+    binding of that key, so `n`, `p`, `l` or `q` work from the field an item opens in. `typed`
+    tells the screen that the last change came from the keyboard (then it moves on once no further
+    digit could fit under the maximum).
     """
 
     DEFAULT_CSS = "ScoreInput { width: 9; }"
@@ -27,10 +27,11 @@ class ScoreInput(Input):
     async def _on_key(self, event: events.Key) -> None:
         character = event.character
         if event.is_printable and character is not None and not (character.isdigit() or character == "."):
-            event.prevent_default()  # not for this field (and not for its parents' handlers either),
+            event.prevent_default()  # not for this field: run the binding of the key, as if typed elsewhere
             event.stop()
-            self.screen.set_focus(None)  # so it is sent again with nothing focused: the bindings take it
-            self.app.post_message(events.Key(event.key, character))
+            active = self.app.active_bindings.get(event.key)
+            if active is not None and active.enabled:
+                await self.app.run_action(active.binding.action, active.node)
             return
         self.typed = event.is_printable
 
