@@ -57,10 +57,23 @@ class CourseCommands(_Listing):
 
 
 class PeopleCommands(_Listing):
+    """Asks the server as the instructor types (`GET /users?search=`): a school may have thousands."""
+
     kind = "Person"
 
-    async def fetch(self) -> list[Resource]:
-        return await self.instructor_app.call(self.instructor_app.client.list_users)
+    async def startup(self) -> None:
+        self.resources = []
+
+    async def search(self, query: str) -> Hits:
+        if not query.strip():
+            return
+        app = self.instructor_app
+        try:
+            self.resources, _ = await app.call(app.client.users_page, search=query.strip(), per_page=20)
+        except ApiError:
+            return
+        async for hit in super().search(query):
+            yield hit
 
     async def open(self, resource_id: str) -> None:
         await self.instructor_app.open_person(resource_id)

@@ -7,6 +7,7 @@ side while typing, so a few thousand certificates filter without a round trip pe
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -250,9 +251,10 @@ class CertificatesScreen(BaseScreen):
 
     async def load(self) -> None:
         app = self.instructor_app
-        courses = await app.call(app.client.list_courses)
+        courses, self.rows = await asyncio.gather(  # together, each in its own thread
+            app.call(app.client.list_courses),
+            app.call(app.client.list_certificates, course_id=self.course_id, status=self.status))
         self.courses = [(c["id"], str(c["attributes"]["title"])) for c in courses]
-        self.rows = await app.call(app.client.list_certificates, course_id=self.course_id, status=self.status)
         self.show_rows()
 
     # -- the list ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ score, up to 100 learners; like any leaderboard it leaves out zeros and learners
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 from typing import Any
@@ -163,12 +164,14 @@ class ReportsScreen(BaseScreen):
         if self.course_id is None:
             self.query_one("#course-figures", Static).update("No courses yet.")
             return
-        self.analytics = await app.call(app.client.course_analytics, self.course_id, period=self.period)
-        self._show_charts(self.analytics)
-        scores = await app.call(app.client.leaderboard, scope="course", course_id=self.course_id, metric="score",
-                                limit=100)
+        # The three calls go out together (each runs in its own thread).
+        analytics, scores, _ = await asyncio.gather(
+            app.call(app.client.course_analytics, self.course_id, period=self.period),
+            app.call(app.client.leaderboard, scope="course", course_id=self.course_id, metric="score", limit=100),
+            self.load_board())
+        self.analytics = analytics
+        self._show_charts(analytics)
         self.query_one("#score-bars", Static).update(bars(score_spread([e["value"] for e in scores["entries"]])))
-        await self.load_board()
 
     async def load_board(self) -> None:
         app = self.instructor_app
