@@ -185,7 +185,7 @@ class GradingScreen(BaseScreen):
         if not self.rows:
             self.item = None
             await self._rows_for(0)
-            self.query_one("#total", Label).update("")
+            self.query_one("#total-row").display = False
             self.query_one("#item-bar", Static).update("Nothing waits for grading"
                                                        + (" in this course." if self.course_id else "."))
             for part in ("#prompt", "#answer", "#history"):
@@ -272,7 +272,7 @@ class GradingScreen(BaseScreen):
 
     def _show_total(self) -> None:
         if self.item is None or not self.item.criteria and self.item.late_penalty_percent == 0:
-            self.query_one("#total", Label).update("")
+            self.query_one("#total-row").display = False
             return
         total = 0.0
         for field in self.fields:
@@ -285,6 +285,7 @@ class GradingScreen(BaseScreen):
             text += f", {grading._points(round(total * (1 - self.item.late_penalty_percent / 100), 2))} after the " \
                     "late penalty"
         self.query_one("#total", Label).update(text)
+        self.query_one("#total-row").display = True
 
     # -- drafts: every change is on disk at once ---------------------------------------------------
 
