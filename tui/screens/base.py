@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from textual import work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, ScreenStackError
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
@@ -58,6 +58,20 @@ class BaseScreen(Screen[None]):
         yield from ()
 
     loaded = False  # whether load() has run to its end once (tests and the benchmark wait for it)
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Textual re-parses every style and restyles every open screen when a mode's screen is
+        # first made, in case the theme changed before. Once the first screen shows, this app's
+        # styles are all read (app.py) and a new screen is styled as it mounts, so a later screen
+        # says it is up to date (a fifth of a second on each one's first opening: bench/README.md,
+        # "Instructor TUI"). The first one takes the refresh: it sets the theme's variables.
+        try:
+            showing = self.app.screen
+        except ScreenStackError:
+            showing = None
+        if isinstance(showing, BaseScreen):
+            self._css_update_count = self.app._css_update_count
 
     def on_mount(self) -> None:
         self.sub_title = self.TITLE_TEXT

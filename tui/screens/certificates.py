@@ -211,7 +211,6 @@ def verdict(number: str, answer: Verification | None) -> tuple[str, Text]:
 
 class CertificatesScreen(BaseScreen):
     TITLE_TEXT = "Certificates"
-    CSS_PATH = "../styles/certificates.tcss"
     AUTO_FOCUS = "#certs"  # the keys act on the list; / goes to the search box
     BINDINGS = [
         Binding("i", "issue", "Issue"),

@@ -431,7 +431,6 @@ def _lesson_label(lesson: Resource) -> Text:
 
 class CoursesScreen(BaseScreen):
     TITLE_TEXT = "Courses"
-    CSS_PATH = "../styles/courses.tcss"
     AUTO_FOCUS = "#course-table"  # keys work at once; / goes to the search
     BINDINGS = [
         Binding("n", "new_course", "New course"),

@@ -85,7 +85,7 @@ class PersonForm(ModalScreen[Resource | None]):
 
     def compose(self) -> ComposeResult:
         a = self.person["attributes"] if self.person else {}
-        with Vertical(classes="dialog form"):
+        with Vertical(classes="dialog form person-form"):
             yield Label(f"Edit {a['display_name']} ({self.person['id']})" if self.person else "New person",
                         classes="title")
             with Horizontal(classes="field"):
@@ -159,7 +159,7 @@ class PinForm(ModalScreen[str | None]):
         self.person = person
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog form"):
+        with Vertical(classes="dialog form person-form"):
             yield Label(f"New PIN for {_name(self.person)}", classes="title")
             yield Label("4 to 8 digits. They sign in with their name and this PIN; the old PIN or "
                         "password stops working.", classes="hint")
@@ -364,7 +364,6 @@ class PersonDetail(ModalScreen[None]):
 
 class PeopleScreen(BaseScreen):
     TITLE_TEXT = "People"
-    CSS_PATH = "../styles/people.tcss"
     BINDINGS = [
         Binding("slash", "search", "Search", key_display="/"),
         Binding("space", "mark", "Mark"),

@@ -107,7 +107,6 @@ class LearnerReport(ModalScreen[None]):
 
 class ReportsScreen(BaseScreen):
     TITLE_TEXT = "Reports"
-    CSS_PATH = "../styles/reports.tcss"
     BINDINGS = [
         Binding("f", "choose_course", "Course"),
         Binding("p", "next_period", "Period"),
