@@ -92,6 +92,10 @@ SCREENS: dict[str, Steps] = {
     "people": keys("u"),
     "certificates": keys("t"),
     "reports": keys("r"),
+    # A light terminal's theme (the palette's "Change theme"):
+    "dashboard-light": keys(),
+    "grading-rubric-light": keys("g"),
+    "reports-light": keys("r"),
 }
 
 
@@ -104,6 +108,8 @@ def test_screen_matches_its_snapshot(name: str, size: tuple[int, int], classroom
 
     async def shot() -> str:
         app = InstructorApp(target)
+        if name.endswith("-light"):
+            app.theme = "textual-light"
         async with app.run_test(size=size) as pilot:
             await settled(pilot)
             await SCREENS[name](pilot)
