@@ -66,7 +66,8 @@ def fetch_item(client: Client, queued: Resource) -> Item:
     return _submission(client, queued["id"], attrs)
 
 
-def _points(value: Any) -> str:
+def points_text(value: Any) -> str:
+    """Points as people write them: 8, 7.5, or – for none."""
     if value is None:
         return "–"
     number = float(value)
@@ -82,7 +83,7 @@ def _essay(client: Client, item_id: str, attrs: dict[str, Any]) -> Item:
     answer = result.get("answer")
     earlier = [a["attributes"] for a in client.list_attempts(attempt["quiz_id"], user_id=attempt["user_id"])]
     history = [f"Attempt {a['attempt_number']} · {(a['submitted_at'] or a['started_at'])[:16].replace('T', ' ')} · "
-               f"{a['status'].replace('_', ' ')} · score {_points(a['score'])}%"
+               f"{a['status'].replace('_', ' ')} · score {points_text(a['score'])}%"
                for a in sorted(earlier, key=lambda a: a["attempt_number"])]
     return Item(item_id, "essay", attrs, prompt=question["question"],
                 answer=answer if isinstance(answer, str) else "" if answer is None else str(answer),
@@ -107,7 +108,7 @@ def _submission(client: Client, item_id: str, attrs: dict[str, Any]) -> Item:
     earlier = [s["attributes"] for s in client.list_submissions(sub["assignment_id"], user_id=sub["user_id"])]
     history = [f"Attempt {s['attempt']} · {s['submitted_at'][:16].replace('T', ' ')}"
                + (" · late" if s["late"] else "")
-               + (f" · {_points(s['final_score'])}/{s['max_score']}" if s["graded_at"] else " · not graded")
+               + (f" · {points_text(s['final_score'])}/{s['max_score']}" if s["graded_at"] else " · not graded")
                for s in sorted(earlier, key=lambda s: s["attempt"])]
     return Item(item_id, "submission", attrs, prompt=assignment.get("description") or assignment["title"],
                 answer=answer, max_points=float(assignment.get("max_score") or 0), criteria=criteria, file=file,
@@ -128,7 +129,7 @@ def _number(text: str, field: str, most: float) -> float:
     except ValueError:
         raise GradeError(field, "Type a number of points.") from None
     if not 0 <= value <= most:
-        raise GradeError(field, f"Between 0 and {_points(most)} points.")
+        raise GradeError(field, f"Between 0 and {points_text(most)} points.")
     return value
 
 

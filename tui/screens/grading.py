@@ -56,12 +56,12 @@ class GradeRow(Horizontal):
     def show(self, name: str, max_points: float, value: str, description: str | None, *,
              criterion: str | None) -> None:
         self.field.max_points, self.field.criterion, self.field.typed = max_points, criterion, False
-        self.field.tooltip = f"0 to {grading._points(max_points)}"
+        self.field.tooltip = f"0 to {grading.points_text(max_points)}"
         self.field.value = value
         self.field.cursor_position = len(value)
         labels = list(self.query(Label))
         labels[0].update(name)
-        labels[1].update(f"/ {grading._points(max_points)}")
+        labels[1].update(f"/ {grading.points_text(max_points)}")
         labels[2].update(description or "")
 
 
@@ -262,7 +262,7 @@ class GradingScreen(BaseScreen):
         parts = [f"{self.index + 1} of {max(self.total, len(self.rows))}", a["user_name"], a["course_title"],
                  a["source_title"], f"submitted {_when(a['submitted_at'])}", f"attempt {a['attempt_number']}"]
         if a.get("late"):
-            parts.append(f"LATE −{grading._points(item.late_penalty_percent)}%" if item.late_penalty_percent
+            parts.append(f"LATE −{grading.points_text(item.late_penalty_percent)}%" if item.late_penalty_percent
                          else "LATE")
         if item.id in self.graded:
             parts.append("✓ saved")
@@ -280,10 +280,10 @@ class GradingScreen(BaseScreen):
                 total += float(field.value)
             except ValueError:
                 pass
-        text = f"total {grading._points(total)} / {grading._points(self.item.max_points)}"
+        text = f"total {grading.points_text(total)} / {grading.points_text(self.item.max_points)}"
         if self.item.late_penalty_percent:
-            text += f", {grading._points(round(total * (1 - self.item.late_penalty_percent / 100), 2))} after the " \
-                    "late penalty"
+            final = round(total * (1 - self.item.late_penalty_percent / 100), 2)
+            text += f", {grading.points_text(final)} after the late penalty"
         self.query_one("#total", Label).update(text)
         self.query_one("#total-row").display = True
 
