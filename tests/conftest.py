@@ -251,6 +251,18 @@ def timeline(tmp_path: Path) -> Iterator[Timeline]:
         clock.set_clock(lambda: datetime.now(UTC))
 
 
+async def until(pilot: Any, condition: Any, what: str = "the condition", *, timeout: float = 15) -> Any:
+    """Let the instructors' app work (its workers call the server) until `condition()` is truthy,
+    and return it; a failure says what the screen and the notifications were."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            notes = [n.message for n in pilot.app._notifications]
+            raise AssertionError(f"timed out waiting for {what}; screen {pilot.app.screen!r}, notifications {notes}")
+        await pilot.pause(0.05)
+    return result
+
+
 @pytest.fixture
 def tui_target(tenant: Tenant, tmp_path: Path) -> Any:
     """Where the instructors' app points: the session server, the fresh tenant's secret key, and a

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tests import tui_classroom
-from tests.conftest import Api
-from tests.test_tui_grading import until
+from tests.conftest import Api, until
 from tui.app import InstructorApp
 from tui.screens.courses import CoursesScreen
 from tui.target import Target

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, Select, Static
 
-from tests.conftest import Api
+import tui.viewer
+from tests.conftest import Api, until
 from tui.app import InstructorApp
 from tui.screens import certificates
 from tui.screens.certificates import CertificatesScreen, IssueForm, RevokeForm, VerifyForm
@@ -25,15 +24,6 @@ from tui.widgets.pickers import SavePath
 
 TEXT = {"html": "<p>Read this.</p>", "estimated_reading_minutes": 5}
 
-
-async def until(pilot: Pilot[Any], condition: Callable[[], Any], timeout: float = 10) -> Any:
-    """Let the app work (its workers call the server) until `condition` holds."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError("the app did not get there in time")
-        await pilot.pause(0.05)
-    return result
 
 
 @dataclass
@@ -209,13 +199,13 @@ def test_open_and_save_write_the_apis_pdf(tui_target: Target, api: Api, tmp_path
     pdf = api.certificate_pdf(ada_cert["id"])
     opened: list[list[str]] = []
     monkeypatch.setattr(certificates, "viewer", lambda: shutil.which("true") if desktop else None)
-    real_popen = certificates.subprocess.Popen
+    real_popen = tui.viewer.subprocess.Popen
 
     def popen(args: list[str], **kw: Any) -> Any:
         opened.append(args)
         return real_popen(args, **kw)
 
-    monkeypatch.setattr(certificates.subprocess, "Popen", popen)
+    monkeypatch.setattr(tui.viewer.subprocess, "Popen", popen)
 
     async def scenario() -> None:
         app = InstructorApp(tui_target)

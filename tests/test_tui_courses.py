@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -15,19 +14,9 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static, TextArea, Tree
 
 from tests import scorm_zips
+from tests.conftest import until
 from tui.app import InstructorApp
 from tui.screens.courses import CoursesScreen, Reading
-
-
-async def until(pilot: Pilot[None], check: Callable[[], Any], what: str = "the condition") -> Any:
-    """Poll (letting workers run) until `check()` is truthy; ~10 s at most."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        await pilot.pause(0.05)
-    notes = [n.message for n in pilot.app._notifications]
-    raise AssertionError(f"timed out waiting for {what}; screen {pilot.app.screen!r}, notifications {notes}")
 
 
 def run(tui_target: Any, scenario: Callable[[InstructorApp, Pilot[None]], Awaitable[None]],

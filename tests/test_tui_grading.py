@@ -9,31 +9,20 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 from textual.pilot import Pilot
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 from tests import tui_classroom
-from tests.conftest import CLI, ROOT, Api, ServerProcess, free_port, make_tenant
+from tests.conftest import CLI, ROOT, Api, ServerProcess, free_port, make_tenant, until
 from tui.app import InstructorApp
 from tui.screens.grading import GradingScreen, QueueList
 from tui.screens.help import HelpScreen
 from tui.target import Target
 from tui.widgets.score import ScoreInput
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], Any], timeout: float = 15) -> Any:
-    """Let the app work (its workers call the server) until `condition` holds."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError("the app did not get there in time")
-        await pilot.pause(0.05)
-    return result
 
 
 def bar(app: InstructorApp) -> str:
@@ -256,3 +245,41 @@ def test_the_dashboard_shows_today_and_what_waits(tui_target: Target, api: Api) 
             await until(pilot, lambda: isinstance(app.screen, GradingScreen) and "1 of 5" in bar(app))
 
     asyncio.run(scenario())
+
+
+def test_a_submitted_file_is_shown_when_text_and_saved_or_opened_otherwise(
+        tui_target: Target, api: Api, tmp_path: Path, monkeypatch: Any) -> None:
+    from tui.screens import grading as grading_screen
+
+    course = api.create_course("Files", status="published")
+    lesson = api.create_lesson(api.create_module(course["id"], "Week 1")["id"], "Hand in", "assignment", {})
+    task = api.create_assignment("Lab report", lesson["id"], max_score=10, allowed_file_types=[".txt", ".pdf"])
+    for user_id, name in (("ana", "notes.txt"), ("ben", "report.pdf")):
+        api.enroll(user_id, course["id"])
+        content = b"Day 1: 3 cm" if name.endswith(".txt") else b"%PDF-1.4 ben's report"
+        api.submit_assignment(task["id"], user_id, content, filename=name)
+    opened: list[Path] = []
+    monkeypatch.setattr(grading_screen, "viewer", lambda: "/usr/bin/true")
+    monkeypatch.setattr(grading_screen, "launch", lambda command, path: opened.append(path))
+    saved = tmp_path / "saved" / "ben.pdf"
+
+    async def scenario() -> None:
+        app = InstructorApp(tui_target)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("g")
+            await until(pilot, lambda: isinstance(app.screen, GradingScreen) and "1 of 2" in bar(app))
+            assert "Day 1: 3 cm" in str(grading(app).query_one("#answer").render())  # a text file is shown
+            await pilot.press("n")
+            await until(pilot, lambda: "2 of 2" in bar(app))
+            assert "report.pdf" in str(grading(app).query_one("#answer").render())
+            await pilot.press("o")
+            await until(pilot, lambda: opened)
+            await pilot.press("w")
+            await until(pilot, lambda: type(app.screen).__name__ == "SavePath")
+            field = app.screen.query_one(Input)
+            field.value = str(saved)
+            await pilot.press("enter")
+            await until(pilot, lambda: saved.exists())
+
+    asyncio.run(scenario())
+    assert opened[0].read_bytes() == saved.read_bytes() == b"%PDF-1.4 ben's report"

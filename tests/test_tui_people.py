@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,22 +15,12 @@ import pypdf
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList
 
-from tests.conftest import Api, ServerProcess, Tenant
+from tests.conftest import Api, ServerProcess, Tenant, until
 from tui.app import InstructorApp
 from tui.screens.confirm import Confirm
 from tui.screens.people import CoursePicker, FilePicker, PeopleScreen, PersonDetail, PersonForm, PinForm, Report
 from tui.target import Target
 from university_local.users.service import verify_secret
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], Any], timeout: float = 15) -> Any:
-    """Let the app work (its workers call the server) until `condition` holds."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError("the app did not get there in time")
-        await pilot.pause(0.05)
-    return result
 
 
 async def open_people(app: InstructorApp, pilot: Pilot[Any], shown: int = 1) -> PeopleScreen:

@@ -5,8 +5,6 @@ and Enter on the leaderboard show a learner's report; `e` saves the same bytes a
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, ProgressBar, Sparkline, Static
 
-from tests.conftest import Api
+from tests.conftest import Api, until
 from tui.app import InstructorApp
 from tui.screens.reports import LearnerReport, ReportsScreen, bars, score_spread
 from tui.target import Target
@@ -24,15 +22,6 @@ TEXT = {"html": "<p>Read this.</p>", "estimated_reading_minutes": 5}
 QUESTIONS = [{"type": "true_false", "question": f"Statement {n}?", "correct_answer": True, "points": 1}
              for n in range(4)]
 
-
-async def until(pilot: Pilot[Any], condition: Callable[[], Any], timeout: float = 10) -> Any:
-    """Let the app work (its workers call the server) until `condition` holds."""
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError("the app did not get there in time")
-        await pilot.pause(0.05)
-    return result
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
@@ -14,29 +15,22 @@ if TYPE_CHECKING:
     from tui.app import InstructorApp
 
 
-class _Listing(Provider):
-    """Resources fetched once when the palette opens, matched by name as the instructor types."""
+class _Named(Provider):
+    """Resources matched by name as the instructor types; what `resources` holds is the subclass's."""
 
     kind = ""
+    resources: list[Resource]
 
     @property
     def instructor_app(self) -> InstructorApp:
         return cast("InstructorApp", self.app)
 
-    async def fetch(self) -> list[Resource]:
-        raise NotImplementedError
-
     def label(self, resource: Resource) -> str:
         return str(resource["attributes"].get("title") or resource["attributes"].get("display_name") or resource["id"])
 
-    async def startup(self) -> None:
-        try:
-            self.resources = await self.fetch()
-        except ApiError:
-            self.resources = []
-
+    @abstractmethod
     async def open(self, resource_id: str) -> None:
-        raise NotImplementedError
+        """Show the chosen resource on its screen."""
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -46,23 +40,25 @@ class _Listing(Provider):
                 yield Hit(score, matcher.highlight(label), partial(self.open, resource["id"]), help=self.kind)
 
 
-class CourseCommands(_Listing):
+class CourseCommands(_Named):
+    """Every course, fetched once when the palette opens."""
+
     kind = "Course"
 
-    async def fetch(self) -> list[Resource]:
-        return await self.instructor_app.call(self.instructor_app.client.list_courses)
+    async def startup(self) -> None:
+        try:
+            self.resources = await self.instructor_app.call(self.instructor_app.client.list_courses)
+        except ApiError:
+            self.resources = []
 
     async def open(self, resource_id: str) -> None:
         await self.instructor_app.open_course(resource_id)
 
 
-class PeopleCommands(_Listing):
+class PeopleCommands(_Named):
     """Asks the server as the instructor types (`GET /users?search=`): a school may have thousands."""
 
     kind = "Person"
-
-    async def startup(self) -> None:
-        self.resources = []
 
     async def search(self, query: str) -> Hits:
         if not query.strip():

@@ -8,9 +8,6 @@ side while typing, so a few thousand certificates filter without a round trip pe
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -27,6 +24,7 @@ from client import ApiError
 from client.certificates import Verification
 from client.types import CertificateStatus, Resource
 from tui.screens.base import BaseScreen
+from tui.viewer import launch, viewer
 from tui.widgets.pickers import Picker, SavePath
 
 if TYPE_CHECKING:
@@ -40,15 +38,6 @@ def certificate_number(pasted: str) -> str:
     (`<verification URL>#ulc1.<claims>.<signature>`)."""
     url = pasted.strip().split("#", 1)[0].rstrip("/")
     return url.rsplit("/", 1)[-1].strip().upper()
-
-
-def viewer() -> str | None:
-    """The desktop's "open this file" command, when there is a desktop to open it on."""
-    found = shutil.which("xdg-open") or shutil.which("open")
-    if found is None or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                             or found.endswith("/open")):
-        return None
-    return found
 
 
 def _day(iso: str | None) -> str:
@@ -409,8 +398,7 @@ class CertificatesScreen(BaseScreen):
         if command is None:
             self.notify(f"No viewer on this terminal; the PDF is at {path}", timeout=10)
             return
-        subprocess.Popen([command, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
+        launch(command, path)
         self.notify(f"Opened {name}")
 
     @work(group="pdf")

@@ -7,6 +7,7 @@ tree are fetched again with the changed node selected), so what is shown is alwa
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -71,8 +72,9 @@ class Form(ModalScreen[dict[str, Any] | None]):
     def fields(self) -> ComposeResult:
         yield from ()
 
+    @abstractmethod
     def collect(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The form's values as the API takes them; FormError names a field that does not fit."""
 
     def text(self, field: str) -> str:
         return self.query_one(f"#{field}", Input).value.strip()

@@ -9,9 +9,6 @@ does not wait for the server.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -30,6 +27,7 @@ from tui import grading
 from tui.drafts import Draft
 from tui.grading import GradeError, Item
 from tui.screens.base import BaseScreen
+from tui.viewer import launch, viewer
 from tui.widgets.pickers import Picker, SavePath
 from tui.widgets.score import ScoreInput
 
@@ -391,52 +389,45 @@ class GradingScreen(BaseScreen):
             if name == "score" and field.criterion is None or name == f"criterion:{field.criterion}":
                 field.focus()
 
-    async def _file_bytes(self) -> tuple[str, bytes] | None:
-        item, app = self.item, self.instructor_app
-        if item is None or item.file is None:
+    def _file_name(self) -> str | None:
+        if self.item is None or self.item.file is None:
             self.notify("This item has no file.", severity="warning")
             return None
-        data = await app.call(app.client.download_submission_file, item.queued["submission_id"])
-        return item.file.filename, data
+        return self.item.file.filename
+
+    async def _file_bytes(self) -> bytes | None:
+        """The learner's file from the server; None when it could not be had (already said)."""
+        if self.item is None:
+            return None
+        app = self.instructor_app
+        try:
+            return await app.call(app.client.download_submission_file, self.item.queued["submission_id"])
+        except ApiError:
+            return None
 
     @work(group="file")
     async def action_open_file(self) -> None:
-        try:
-            got = await self._file_bytes()
-        except ApiError:
+        if (name := self._file_name()) is None or (data := await self._file_bytes()) is None:
             return
-        if got is None:
-            return
-        folder = Path(tempfile.mkdtemp(prefix="university-local-"))
-        path = folder / got[0]
-        path.write_bytes(got[1])
-        viewer = shutil.which("xdg-open") or shutil.which("open")
-        if viewer is None or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                                  or viewer.endswith("/open")):
+        path = Path(tempfile.mkdtemp(prefix="university-local-")) / name
+        path.write_bytes(data)
+        command = viewer()
+        if command is None:
             self.notify(f"No viewer on this terminal; the file is at {path}", timeout=10)
             return
-        subprocess.Popen([viewer, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
-        self.notify(f"Opened {got[0]}")
+        launch(command, path)
+        self.notify(f"Opened {name}")
 
     @work(group="file")
     async def action_save_file(self) -> None:
-        if self.item is None or self.item.file is None:
-            self.notify("This item has no file.", severity="warning")
+        if (name := self._file_name()) is None:
             return
-        target = await self.app.push_screen_wait(SavePath("Save the learner's file to",
-                                                          Path.home() / self.item.file.filename))
-        if target is None:
-            return
-        try:
-            got = await self._file_bytes()
-        except ApiError:
-            return
-        if got is None:
+        target = await self.app.push_screen_wait(SavePath("Save the learner's file to", Path.home() / name))
+        if target is None or (data := await self._file_bytes()) is None:
             return
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(got[1])
+            target.write_bytes(data)
         except OSError as error:
             self.notify(str(error), title="Not saved", severity="error")
             return
